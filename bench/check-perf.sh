@@ -33,20 +33,25 @@ cleanup() {
   [[ -n "$DATA_DIR" ]] && rm -rf "$DATA_DIR"
   DATA_DIR=""
 }
-trap cleanup EXIT INT TERM
+trap 'cleanup; rm -rf "$DIST"' EXIT INT TERM
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-server_jar() {
+# A private copy of the server jar + lib/, taken once: a concurrent `mvn package` rewriting
+# server/target under a running member makes it fail on its next class load.
+DIST="$OUT/dist"
+snapshot_server() {
   local jar
   jar=$(ls "$ROOT"/server/target/server-*.jar 2>/dev/null | grep -v -e '-tests.jar$' -e '-sources.jar$' | head -1 || true)
   if [[ -z "$jar" || ! -d "$ROOT/server/target/lib" ]]; then
     echo "no server jar + lib/ in $ROOT/server/target; run: mvn -B -q package -pl server -DskipTests" >&2
     exit 2
   fi
-  echo "$jar"
+  mkdir -p "$DIST"
+  cp -r "$ROOT/server/target/lib" "$DIST/lib"
+  cp "$jar" "$DIST/server.jar"
 }
 
 # start_server <target> <log>: sets SERVER_PID, CLIENT_PORT; waits for the ready line (120 s max).
@@ -61,10 +66,9 @@ start_server() {
   if [[ $target == etcd ]]; then
     "$ETCD" "${flags[@]}" >"$log" 2>&1 &
   else
-    local jar; jar=$(server_jar)
     # shellcheck disable=SC2086
     java $STRATA_JVM_OPTS --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
-      -cp "$jar:$ROOT/server/target/lib/*" dev.strata.server.Main "${flags[@]}" --backend "$target" >"$log" 2>&1 &
+      -cp "$DIST/server.jar:$DIST/lib/*" dev.strata.server.Main "${flags[@]}" --backend "$target" >"$log" 2>&1 &
   fi
   SERVER_PID=$!
   for _ in $(seq 1 1200); do
@@ -76,6 +80,21 @@ start_server() {
   tail -30 "$log" >&2
   return 1
 }
+
+# summarize <out>: sets tput, slow, stdv, result, notes from etcdctl's report, which reads e.g.
+#   "PASS: Throughput is 146 writes/s" / "FAIL: Throughput too low: 2506 writes/s"
+#   "PASS: Slowest request took 0.39s" / "Slowest request took too long: 1.0s"
+#   "PASS: Stddev is 0.03s" / "Stddev too high: 0.12s", then "PASS" or "FAIL".
+summarize() {
+  local out=$1
+  tput=$(grep -o -E 'Throughput (is|too low:) [0-9]+ writes/s' "$out" | grep -o -E '[0-9]+' | head -1 || true)
+  slow=$(grep -o -E 'Slowest request took (too long: )?[0-9.]+s' "$out" | grep -o -E '[0-9.]+s$' | head -1 || true)
+  stdv=$(grep -o -E 'Stddev (is|too high:) [0-9.]+s' "$out" | grep -o -E '[0-9.]+s$' | head -1 || true)
+  result=$(tail -1 "$out" | grep -o -E '^(PASS|FAIL)' || true)
+  notes=$(grep -o -E '(Error|error): [^.]*' "$out" | head -2 | paste -sd';' || true)
+}
+
+[[ " $TARGETS " == *" btree "* || " $TARGETS " == *" lsm "* ]] && snapshot_server
 
 {
   echo "etcdctl check perf on $(hostname), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -90,18 +109,18 @@ for target in $TARGETS; do
       printf '%-6s %-4s %-6s %-12s %-10s %-10s %s\n' "$target" "$load" START - - - "see $target-$load.log" | tee -a "$OUT/summary.txt"
       cleanup; continue
     fi
+    load_before=$(cut -d' ' -f1 /proc/loadavg)  # other work on the machine skews the numbers: record it
     set +e
     ETCDCTL_API=3 timeout 300 "$ETCDCTL" --endpoints="127.0.0.1:$CLIENT_PORT" check perf --load="$load" >"$out" 2>&1
     rc=$?
     set -e
     alive=yes; kill -0 "$SERVER_PID" 2>/dev/null || alive="server died"
     cleanup
-    tput=$(grep -o 'Throughput is [0-9]* writes/s' "$out" | grep -o '[0-9]*' || echo -)
-    slow=$(grep -o 'Slowest request took [0-9.]*s' "$out" | grep -o '[0-9.]*s' || echo -)
-    stdv=$(grep -o 'Stddev is [0-9.]*s' "$out" | grep -o '[0-9.]*s' || echo -)
-    result=$(tail -1 "$out" | grep -o -E '^(PASS|FAIL)' || echo "rc=$rc")
-    notes=$([[ $alive == yes ]] && grep -o -E 'FAIL: [^.]*' "$out" | head -2 | paste -sd';' || echo "$alive")
-    printf '%-6s %-4s %-6s %-12s %-10s %-10s %s\n' "$target" "$load" "$result" "$tput" "$slow" "$stdv" "$notes" \
+    summarize "$out"
+    [[ $alive == yes ]] || notes="$alive; $notes"
+    [[ -n "$result" ]] || result="rc=$rc"
+    notes="loadavg-before=$load_before${notes:+; $notes}"
+    printf '%-6s %-4s %-6s %-12s %-10s %-10s %s\n' "$target" "$load" "$result" "${tput:--}" "${slow:--}" "${stdv:--}" "$notes" \
       | tee -a "$OUT/summary.txt"
   done
 done

@@ -1,0 +1,165 @@
+package dev.strata.server.etcdserver;
+
+import dev.strata.backend.Backend;
+import dev.strata.backend.BackendOptions;
+import dev.strata.backend.Backends;
+import dev.strata.backend.DataDir;
+import dev.strata.server.EtcdError;
+import dev.strata.server.config.ClusterIdentity;
+import dev.strata.server.config.ServerConfig;
+import dev.strata.server.mvcc.MvccOptions;
+import dev.strata.server.mvcc.MvccStore;
+import dev.strata.server.raft.Halt;
+import dev.strata.server.raft.RaftNode;
+import dev.strata.server.raft.SnapshotInstaller;
+import dev.strata.server.watch.WatchHub;
+import dev.strata.server.watch.WatchOptions;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running member: its backend, MVCC store, Raft node and request machinery, opened in dependency
+ * order and closed in reverse (Raft first, so nothing applies into a closed store).
+ */
+public final class Member implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Member.class);
+
+  /** Bounds of one proposal batch (one Raft entry). */
+  static final int BATCH_MAX_REQUESTS = 1024;
+  static final long BATCH_LINGER_NANOS = 1_000_000L;
+  /**
+   * Entries in flight: the outstanding writes are split among them, so fewer means bigger batches and
+   * more means more pipelining; 8 measured best of 2/8/32 at 256 clients (noisy, shared machine).
+   * {@code -Dstrata.proposer.maxInFlight} overrides it for benchmarking.
+   */
+  static final int MAX_ENTRIES_IN_FLIGHT = Integer.getInteger("strata.proposer.maxInFlight", 8);
+
+  private final Backend backend;
+  private final MvccStore mvcc;
+  private final Waiters waiters;
+  private final RaftNode raft;
+  private final Proposer proposer;
+  private final ExecutorService executor;
+  private final EtcdServer server;
+
+  private Member(Backend backend, MvccStore mvcc, Waiters waiters, RaftNode raft, Proposer proposer,
+      ExecutorService executor, EtcdServer server) {
+    this.backend = backend;
+    this.mvcc = mvcc;
+    this.waiters = waiters;
+    this.raft = raft;
+    this.proposer = proposer;
+    this.executor = executor;
+    this.server = server;
+  }
+
+  /**
+   * Opens the data dir with the configured engine and starts Raft; does not wait for a leader.
+   *
+   * @throws dev.strata.backend.DataDirException if the data dir is unusable or holds another engine
+   * @throws IllegalArgumentException for an unknown --backend
+   */
+  public static Member start(ServerConfig cfg, Halt halt) throws IOException {
+    ClusterIdentity ids = ClusterIdentity.of(cfg);
+    Backend backend = new DataDir(cfg.dataDir()).openBackend(Backends.factory(cfg.backend()),
+        BackendOptions.defaults());
+    MvccStore mvcc = null;
+    RaftNode raft = null;
+    ExecutorService executor = null;
+    WatchHub watches = null;
+    try {
+      mvcc = MvccStore.open(backend, MvccOptions.defaults());
+      LOG.info("store opened: backend={} dataDir={} revision={} appliedIndex={}", cfg.backend(),
+          cfg.dataDir(), mvcc.currentRevision(), mvcc.appliedIndex());
+      // Before Raft starts applying, so the hub sees every revision after the one it opens at;
+      // responses may be as big as the largest request plus etcd's 512 KiB gRPC allowance.
+      watches = WatchHub.start(mvcc, WatchOptions.defaults()
+          .withMaxResponseBytes(cfg.maxRequestBytes() + 512 * 1024)
+          .withProgressNotifyInterval(cfg.watchProgressNotifyInterval()));
+      long incarnation = new SecureRandom().nextLong();
+      Waiters waiters = new Waiters();
+      raft = RaftNode.start(cfg, ids, new BatchApplier(mvcc, waiters, incarnation), halt,
+          SnapshotInstaller.unsupported());
+      Proposer proposer = new Proposer(raft, waiters, incarnation, BATCH_MAX_REQUESTS,
+          Math.max(RaftNode.MAX_BATCH_BYTES, cfg.maxRequestBytes()), BATCH_LINGER_NANOS, MAX_ENTRIES_IN_FLIGHT);
+      executor = newExecutor();
+      EtcdServer server = new EtcdServer(cfg, ids, backend, mvcc, raft, proposer, executor, watches);
+      return new Member(backend, mvcc, waiters, raft, proposer, executor, server);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(raft);
+      closeQuietly(watches);
+      closeQuietly(mvcc);
+      closeQuietly(backend);
+      if (executor != null) {
+        executor.shutdownNow();
+      }
+      throw e;
+    }
+  }
+
+  private static ExecutorService newExecutor() {
+    AtomicInteger n = new AtomicInteger();
+    int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    return Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "strata-respond-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  public EtcdServer server() {
+    return server;
+  }
+
+  /**
+   * Blocks until this member can serve linearizable requests: a leader is elected and has committed
+   * an entry of its term (before that Ratis answers LeaderNotReadyException), and this member applied
+   * up to it.
+   */
+  public void awaitReady() throws InterruptedException {
+    long started = System.nanoTime();
+    while (true) {
+      try {
+        raft.readIndex().get(server.config().requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("raft ready: leader={} term={} waitedMs={}", Long.toHexString(raft.leaderId()),
+            raft.currentTerm(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.warn("waiting for a raft leader: error=\"{}\"", RaftErrors.unwrap(e).toString());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    proposer.close();
+    closeQuietly(raft);
+    waiters.failAll(EtcdError.STOPPED.exception());
+    executor.shutdownNow();
+    // after Raft (nothing applies any more), before the store its catch-up thread reads
+    closeQuietly(server.watches());
+    closeQuietly(mvcc);
+    closeQuietly(backend);
+    LOG.info("member stopped");
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.warn("close failed: resource={} error=\"{}\"", c.getClass().getSimpleName(), e.toString());
+    }
+  }
+}

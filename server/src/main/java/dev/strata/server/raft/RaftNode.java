@@ -1,0 +1,259 @@
+package dev.strata.server.raft;
+
+import dev.strata.server.config.ClusterIdentity;
+import dev.strata.server.config.ServerConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.ReadIndexException;
+import org.apache.ratis.protocol.exceptions.ServerNotReadyException;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The member's embedded Ratis server in the cluster's single RaftGroup. Entries are submitted in-process
+ * ({@link RaftServer#submitClientRequestAsync}: no client gRPC hop, ratis.md); on a follower they are
+ * forwarded to the leader through a {@link RaftClient}.
+ */
+public final class RaftNode implements AutoCloseable {
+
+  /**
+   * Bytes of requests the proposer packs into one entry; an entry may also be one request of up to
+   * --max-request-bytes. Ratis' buffers are sized from both.
+   */
+  public static final int MAX_BATCH_BYTES = 1 << 20;
+
+  private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+  /** Retry pause while the leader is not ready yet (first entries after an election). */
+  private static final long RETRY_MS = 10;
+
+  private final RaftServer server;
+  private final RaftGroup group;
+  private final RaftProperties properties;
+  private final ClientId clientId = ClientId.randomId();
+  private final AtomicLong callIds = new AtomicLong();
+  private final ScheduledExecutorService retries;
+  private final Duration timeout;
+  private volatile RaftClient forwarder;
+
+  private RaftNode(RaftServer server, RaftGroup group, RaftProperties properties, Duration timeout) {
+    this.server = server;
+    this.group = group;
+    this.properties = properties;
+    this.timeout = timeout;
+    this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "strata-raft-retry");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Starts the member's Raft server over {@code <data-dir>/member/raft}, recovering its log if any. */
+  public static RaftNode start(ServerConfig cfg, ClusterIdentity ids, Applier applier, Halt halt,
+      SnapshotInstaller installer) throws IOException {
+    List<RaftPeer> peers = new ArrayList<>();
+    for (ClusterIdentity.Member m : ids.members().values()) {
+      URI u = m.peerUrls().get(0);
+      peers.add(RaftPeer.newBuilder().setId(m.hexId()).setAddress(u.getHost() + ":" + u.getPort()).build());
+    }
+    RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(ids.raftGroupId()), peers);
+    URI listen = cfg.listenPeerUrls().get(0);
+    RaftProperties props = RaftProps.of(cfg, RaftProps.storageDir(cfg.dataDir()).toPath(), listen.getHost(), listen.getPort());
+    RaftServer server = RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(ids.self().hexId()))
+        .setGroup(group)
+        .setProperties(props)
+        .setStateMachine(new StrataStateMachine(applier, halt, installer))
+        // FORMAT refuses an existing dir; RECOVER opens it, or creates it on first start (ratis.md).
+        .setOption(RaftStorage.StartupOption.RECOVER)
+        .build();
+    server.start();
+    LOG.info("raft started: peerId={} group={} peers={} storage={}", ids.self().hexId(),
+        group.getGroupId().getUuid(), peers.size(), RaftProps.storageDir(cfg.dataDir()));
+    return new RaftNode(server, group, props, cfg.requestTimeout());
+  }
+
+  /**
+   * Replicates one entry; completes once it is applied on the member that committed it (locally on the
+   * leader), with its log index. Fails with the Ratis exception if it could not be committed.
+   */
+  public CompletableFuture<Long> replicate(ByteBuffer entry) {
+    Message msg = Message.valueOf(ByteString.copyFrom(entry));
+    CompletableFuture<Long> result = new CompletableFuture<>();
+    submit(msg, System.nanoTime() + timeout.toNanos(), result);
+    return result;
+  }
+
+  private void submit(Message msg, long deadline, CompletableFuture<Long> result) {
+    RaftClientRequest req = newRequest(msg, RaftClientRequest.writeRequestType());
+    CompletableFuture<RaftClientReply> reply;
+    try {
+      reply = server.submitClientRequestAsync(req);
+    } catch (IOException e) {
+      result.completeExceptionally(e);
+      return;
+    }
+    reply.whenComplete((r, err) -> {
+      Throwable failure = err != null ? unwrap(err) : r.isSuccess() ? null : r.getException();
+      if (failure == null) {
+        result.complete(r.getLogIndex());
+      } else if (failure instanceof NotLeaderException nle) {
+        forward(msg, nle, result);
+      } else if (retryable(failure) && System.nanoTime() < deadline) {
+        retries.schedule(() -> submit(msg, deadline, result), RETRY_MS, TimeUnit.MILLISECONDS);
+      } else {
+        result.completeExceptionally(failure);
+      }
+    });
+  }
+
+  /** A follower admitted the writes: the leader appends them; the reply comes after its apply. */
+  private void forward(Message msg, NotLeaderException nle, CompletableFuture<Long> result) {
+    LOG.debug("forwarding entry to leader: leader={}", nle.getSuggestedLeader());
+    forwarder().async().send(msg).whenComplete((r, err) -> {
+      if (err != null) {
+        result.completeExceptionally(err);
+      } else if (r.isSuccess()) {
+        result.complete(r.getLogIndex());
+      } else {
+        result.completeExceptionally(r.getException());
+      }
+    });
+  }
+
+  private RaftClient forwarder() {
+    RaftClient c = forwarder;
+    if (c == null) {
+      synchronized (this) {
+        if (forwarder == null) {
+          forwarder = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties)
+              .setClientId(clientId).build();
+        }
+        c = forwarder;
+      }
+    }
+    return c;
+  }
+
+  /**
+   * Linearizable read barrier: completes once this member has applied everything committed before the
+   * call (Ratis ReadIndex; followers ask the leader for the index).
+   */
+  public CompletableFuture<Void> readIndex() {
+    CompletableFuture<Void> result = new CompletableFuture<>();
+    read(System.nanoTime() + timeout.toNanos(), result);
+    return result;
+  }
+
+  private void read(long deadline, CompletableFuture<Void> result) {
+    RaftClientRequest req = newRequest(Message.EMPTY, RaftClientRequest.readRequestType());
+    CompletableFuture<RaftClientReply> reply;
+    try {
+      reply = server.submitClientRequestAsync(req);
+    } catch (IOException e) {
+      result.completeExceptionally(e);
+      return;
+    }
+    reply.whenComplete((r, err) -> {
+      Throwable failure = err != null ? unwrap(err) : r.isSuccess() ? null : r.getException();
+      if (failure == null) {
+        result.complete(null);
+      } else if (retryable(failure) && System.nanoTime() < deadline) {
+        retries.schedule(() -> read(deadline, result), RETRY_MS, TimeUnit.MILLISECONDS);
+      } else {
+        result.completeExceptionally(failure);
+      }
+    });
+  }
+
+  private RaftClientRequest newRequest(Message msg, RaftClientRequest.Type type) {
+    return RaftClientRequest.newBuilder()
+        .setClientId(clientId)
+        .setServerId(server.getId())
+        .setGroupId(group.getGroupId())
+        .setCallId(callIds.incrementAndGet())
+        .setMessage(msg)
+        .setType(type)
+        .build();
+  }
+
+  /** Leader not elected or not ready yet: worth retrying until the deadline. */
+  private static boolean retryable(Throwable e) {
+    return e instanceof LeaderNotReadyException || e instanceof ReadIndexException
+        || e instanceof LeaderSteppingDownException || e instanceof ServerNotReadyException
+        // no leader known yet (election in progress): a read cannot be forwarded anywhere
+        || (e instanceof NotLeaderException nle && nle.getSuggestedLeader() == null);
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof java.util.concurrent.CompletionException
+        || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private RaftServer.Division division() {
+    try {
+      return server.getDivision(group.getGroupId());
+    } catch (IOException e) {
+      throw new IllegalStateException("raft group not running: " + e.getMessage(), e);
+    }
+  }
+
+  public long currentTerm() {
+    return division().getInfo().getCurrentTerm();
+  }
+
+  /** The leader's member id, 0 if none is known. */
+  public long leaderId() {
+    RaftPeerId leader = division().getInfo().getLeaderId();
+    return leader == null ? 0 : Long.parseUnsignedLong(leader.toString(), 16);
+  }
+
+  public boolean isLeader() {
+    return division().getInfo().isLeader();
+  }
+
+  public long committedIndex() {
+    return division().getRaftLog().getLastCommittedIndex();
+  }
+
+  public long appliedIndex() {
+    return division().getInfo().getLastAppliedIndex();
+  }
+
+  @Override
+  public void close() throws IOException {
+    retries.shutdownNow();
+    RaftClient c = forwarder;
+    if (c != null) {
+      c.close();
+    }
+    server.close();
+  }
+}

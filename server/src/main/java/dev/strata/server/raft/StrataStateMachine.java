@@ -1,0 +1,133 @@
+package dev.strata.server.raft;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thin Ratis adapter. The store itself is the snapshot (ARCHITECTURE "Durability invariant"): the
+ * applied (term, index) lives in the store's META bucket, written in the same batch as the data, so
+ * {@link #initialize} resumes from it with no snapshot files, and {@link #takeSnapshot} only makes the
+ * store durable and reports that index, which lets Ratis purge the log below it.
+ *
+ * <p>Lagging followers get an install-snapshot <em>notification</em> (Ratis' file transfer is off): the
+ * transfer of the leader's engine checkpoint is a {@link SnapshotInstaller}'s job.
+ */
+final class StrataStateMachine extends BaseStateMachine {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StrataStateMachine.class);
+
+  private final Applier applier;
+  private final Halt halt;
+  private final SnapshotInstaller installer;
+  private volatile SnapshotInfo latestSnapshot;
+
+  StrataStateMachine(Applier applier, Halt halt, SnapshotInstaller installer) {
+    this.applier = applier;
+    this.halt = halt;
+    this.installer = installer;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
+    super.initialize(server, groupId, storage);
+    TermIndex applied = TermIndex.valueOf(applier.appliedTerm(), applier.appliedIndex());
+    // Ratis starts the log after the snapshot index and applies from there. A fresh store reports
+    // term 0 (every real entry has a term >= 1; indexes start at 0): no snapshot.
+    latestSnapshot = applied.getTerm() > 0 ? new StoreSnapshot(applied) : null;
+    setLastAppliedTermIndex(applied);
+    LOG.info("state machine initialized: appliedIndex={} appliedTerm={}", applied.getIndex(), applied.getTerm());
+  }
+
+  @Override
+  public SnapshotInfo getLatestSnapshot() {
+    return latestSnapshot;
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    try {
+      applier.apply(entry.getTerm(), entry.getIndex(),
+          entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+    } catch (Throwable t) {
+      halt.halt("apply failed at index " + entry.getIndex(), t);
+      return CompletableFuture.failedFuture(t);
+    }
+    updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+    // Responses travel to the waiting calls directly (etcdserver's waiters), not through Ratis' reply.
+    return CompletableFuture.completedFuture(Message.EMPTY);
+  }
+
+  @Override
+  public long takeSnapshot() {
+    try {
+      long durable = applier.sync();
+      TermIndex last = getLastAppliedTermIndex();
+      // The store may be behind Ratis' applied index by metadata entries only; report what it holds.
+      TermIndex ti = durable == last.getIndex() ? last : TermIndex.valueOf(applier.appliedTerm(), durable);
+      latestSnapshot = new StoreSnapshot(ti);
+      LOG.info("snapshot taken: durableIndex={}", durable);
+      return durable;
+    } catch (Throwable t) {
+      halt.halt("sync for snapshot failed", t);
+      throw t;
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    // Used only as the linearizable read barrier: Ratis calls it once applied >= read index.
+    return CompletableFuture.completedFuture(Message.EMPTY);
+  }
+
+  @Override
+  public CompletableFuture<Message> queryStale(Message request, long minIndex) {
+    return query(request);
+  }
+
+  @Override
+  public void pause() {
+    // Ratis requires PAUSING -> PAUSED before it reinitializes after a snapshot install.
+    LifeCycle lc = getLifeCycle();
+    if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
+      lc.transition(LifeCycle.State.PAUSING);
+      lc.transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  @Override
+  public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto roleInfo,
+      TermIndex firstTermIndexInLog) {
+    LOG.warn("leader asks for a snapshot install: leaderFirstLogIndex={} appliedIndex={}",
+        firstTermIndexInLog.getIndex(), applier.appliedIndex());
+    return installer.install(roleInfo, firstTermIndexInLog);
+  }
+
+  /** The store as a snapshot: only a (term, index), no files. */
+  private record StoreSnapshot(TermIndex termIndex) implements SnapshotInfo {
+    @Override
+    public TermIndex getTermIndex() {
+      return termIndex;
+    }
+
+    @Override
+    public List<FileInfo> getFiles() {
+      return List.of();
+    }
+  }
+}

@@ -1,6 +1,9 @@
 package dev.strata.server.api;
 
+import dev.strata.server.concurrency.LocalClient;
+import dev.strata.server.election.ElectionService;
 import dev.strata.server.etcdserver.EtcdServer;
+import dev.strata.server.lock.LockService;
 import dev.strata.server.watch.WatchService;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -32,8 +35,8 @@ public final class ClientServer implements AutoCloseable {
   }
 
   /**
-   * Starts serving KV and Maintenance plus {@code more} services (Watch, Lease, ... as they are
-   * written); any service not registered answers UNIMPLEMENTED.
+   * Starts serving KV, Maintenance, Watch, Lease, Lock and Election plus {@code more} services; any
+   * service not registered answers UNIMPLEMENTED.
    */
   public static ClientServer start(EtcdServer etcd, List<BindableService> more) throws IOException {
     List<Server> started = new ArrayList<>();
@@ -41,6 +44,11 @@ public final class ClientServer implements AutoCloseable {
     MaintenanceService maintenance = new MaintenanceService(etcd);
     // headerAt, not header: a compaction cancel's revision 0 must reach the client as 0
     WatchService watch = new WatchService(etcd.watches(), etcd::headerAt);
+    LeaseService lease = new LeaseService(etcd.leases(), etcd::header);
+    // etcd's v3lock/v3election run clientv3 recipes over the server's own KV, Watch and Lease
+    LocalClient local = LocalClient.of(etcd);
+    LockService lock = new LockService(local);
+    ElectionService election = new ElectionService(local);
     try {
       ReceiveSizeLimit sizeLimit = new ReceiveSizeLimit(etcd.config().maxRequestBytes() + GRPC_OVERHEAD_BYTES);
       for (URI url : etcd.config().listenClientUrls()) {
@@ -57,7 +65,10 @@ public final class ClientServer implements AutoCloseable {
             .directExecutor()
             .addService(kv)
             .addService(maintenance)
-            .addService(watch);
+            .addService(watch)
+            .addService(lease.definition())
+            .addService(lock)
+            .addService(election);
         more.forEach(b::addService);
         Server s = b.build().start();
         started.add(s);

@@ -2,6 +2,7 @@ package dev.strata.server.etcdserver;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.strata.server.EtcdException;
+import dev.strata.server.lease.LeaseApplier;
 import dev.strata.server.mvcc.MvccStore;
 import dev.strata.server.raft.Applier;
 import dev.strata.server.raft.proto.Batch;
@@ -23,9 +24,11 @@ final class BatchApplier implements Applier {
   private final MvccStore mvcc;
   private final Waiters waiters;
   private final long incarnation;
+  private final LeaseApplier leases;
 
-  BatchApplier(MvccStore mvcc, Waiters waiters, long incarnation) {
+  BatchApplier(MvccStore mvcc, LeaseApplier leases, Waiters waiters, long incarnation) {
     this.mvcc = mvcc;
+    this.leases = leases;
     this.waiters = waiters;
     this.incarnation = incarnation;
   }
@@ -89,6 +92,9 @@ final class BatchApplier implements Applier {
       case DELETE_RANGE -> mvcc.deleteRange(r.getDeleteRange());
       case TXN -> mvcc.txn(r.getTxn());
       case COMPACTION -> mvcc.compact(r.getCompaction());
+      case LEASE_GRANT -> leases.grant(r.getLeaseGrant());
+      case LEASE_REVOKE -> leases.revoke(r.getLeaseRevoke());
+      case LEASE_CHECKPOINT -> leases.checkpoint(r.getLeaseCheckpoint());
       case OP_NOT_SET -> throw new IllegalStateException("raft entry request without an operation");
     };
   }

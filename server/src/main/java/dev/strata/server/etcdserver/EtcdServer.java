@@ -10,6 +10,7 @@ import dev.strata.server.config.Version;
 import dev.strata.server.mvcc.MvccStore;
 import dev.strata.server.raft.RaftNode;
 import dev.strata.server.raft.proto.Request;
+import dev.strata.server.lease.LeaseServer;
 import dev.strata.server.watch.WatchHub;
 import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.CompactionResponse;
@@ -50,9 +51,10 @@ public final class EtcdServer {
   private final Quota quota;
   private final Executor executor;
   private final WatchHub watches;
+  private final LeaseServer leases;
 
   EtcdServer(ServerConfig cfg, ClusterIdentity ids, Backend backend, MvccStore mvcc, RaftNode raft,
-      Proposer proposer, Executor executor, WatchHub watches) {
+      Proposer proposer, Executor executor, WatchHub watches, LeaseServer leases) {
     this.cfg = cfg;
     this.ids = ids;
     this.backend = backend;
@@ -61,6 +63,7 @@ public final class EtcdServer {
     this.proposer = proposer;
     this.executor = executor;
     this.watches = watches;
+    this.leases = leases;
     this.reads = new ReadBarrier(raft, executor);
     this.admission = new Admission(cfg.maxRequestBytes(), cfg.maxTxnOps());
     this.quota = new Quota(backend, cfg.quotaBackendBytes());
@@ -77,6 +80,14 @@ public final class EtcdServer {
   /** This member's watch registry (the Watch service and the Lock/Election waits use it). */
   public WatchHub watches() {
     return watches;
+  }
+
+  /**
+   * This member's lease operations (the Lease service; Lock/Election sessions grant, renew and revoke
+   * through it). Their response headers carry only a revision: fill them with {@link #header}.
+   */
+  public LeaseServer leases() {
+    return leases;
   }
 
   public CompletableFuture<RangeResponse> range(RangeRequest r) {

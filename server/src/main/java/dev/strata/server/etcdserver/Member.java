@@ -50,9 +50,11 @@ public final class Member implements AutoCloseable {
   private final Proposer proposer;
   private final ExecutorService executor;
   private final EtcdServer server;
+  private final MemberLeases leases;
 
   private Member(Backend backend, MvccStore mvcc, Waiters waiters, RaftNode raft, Proposer proposer,
-      ExecutorService executor, EtcdServer server) {
+      ExecutorService executor, EtcdServer server, MemberLeases leases) {
+    this.leases = leases;
     this.backend = backend;
     this.mvcc = mvcc;
     this.waiters = waiters;
@@ -76,8 +78,12 @@ public final class Member implements AutoCloseable {
     RaftNode raft = null;
     ExecutorService executor = null;
     WatchHub watches = null;
+    MemberLeases leases = null;
     try {
-      mvcc = MvccStore.open(backend, MvccOptions.defaults());
+      // the lessor answers the store's "does this lease exist" and is rebuilt from the opened store
+      leases = MemberLeases.create(cfg);
+      mvcc = MvccStore.open(backend, MvccOptions.defaults().withLeaseExists(leases.lessor()::exists));
+      leases.restore(backend, mvcc);
       LOG.info("store opened: backend={} dataDir={} revision={} appliedIndex={}", cfg.backend(),
           cfg.dataDir(), mvcc.currentRevision(), mvcc.appliedIndex());
       // Before Raft starts applying, so the hub sees every revision after the one it opens at;
@@ -87,14 +93,16 @@ public final class Member implements AutoCloseable {
           .withProgressNotifyInterval(cfg.watchProgressNotifyInterval()));
       long incarnation = new SecureRandom().nextLong();
       Waiters waiters = new Waiters();
-      raft = RaftNode.start(cfg, ids, new BatchApplier(mvcc, waiters, incarnation), halt,
+      raft = RaftNode.start(cfg, ids, new BatchApplier(mvcc, leases.applier(), waiters, incarnation), halt,
           SnapshotInstaller.unsupported());
       Proposer proposer = new Proposer(raft, waiters, incarnation, BATCH_MAX_REQUESTS,
           Math.max(RaftNode.MAX_BATCH_BYTES, cfg.maxRequestBytes()), BATCH_LINGER_NANOS, MAX_ENTRIES_IN_FLIGHT);
       executor = newExecutor();
-      EtcdServer server = new EtcdServer(cfg, ids, backend, mvcc, raft, proposer, executor, watches);
-      return new Member(backend, mvcc, waiters, raft, proposer, executor, server);
+      EtcdServer server = new EtcdServer(cfg, ids, backend, mvcc, raft, proposer, executor, watches,
+          leases.start(cfg, ids, raft, proposer, backend, executor));
+      return new Member(backend, mvcc, waiters, raft, proposer, executor, server, leases);
     } catch (IOException | RuntimeException e) {
+      closeQuietly(leases);
       closeQuietly(raft);
       closeQuietly(watches);
       closeQuietly(mvcc);
@@ -141,6 +149,7 @@ public final class Member implements AutoCloseable {
 
   @Override
   public void close() {
+    closeQuietly(leases); // its leader loop proposes: stop it first
     proposer.close();
     closeQuietly(raft);
     waiters.failAll(EtcdError.STOPPED.exception());

@@ -149,6 +149,12 @@ public final class Lessor implements LeaseAttachments {
     }
     l.remainingTtl = remainingTtl;
     if (primary) {
+      // A checkpoint this leader proposed leaves the deadline as it is (it was computed from it). One
+      // of an earlier term, replayed from the log after this lessor was promoted, must pull the deadline
+      // back to what promotion would have given it, or a restart would hand out the full TTL again.
+      if (remainingTtl > 0) {
+        l.expiry = Math.min(l.expiry, saturatedAdd(clock.getAsLong(), options.promoteExtend().toNanos(), remainingTtl));
+      }
       scheduleCheckpoint(l);
     }
     return Optional.of(new long[] {l.ttl, l.remainingTtl});

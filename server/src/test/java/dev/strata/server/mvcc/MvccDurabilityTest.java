@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -157,18 +159,22 @@ class MvccDurabilityTest extends StoreHarness {
   void readersNeverSeeHalfATxn(String engine) throws Exception {
     openBatching(engine, 20);
     int rounds = 300;
+    CountDownLatch readerStarted = new CountDownLatch(1);
     CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> {
       int checked = 0;
-      while (store.currentRevision() < rounds + 1) {
+      readerStarted.countDown();
+      do { // at least one read, even if every write lands before this thread runs again
         RangeResponse r = store.range(Req.range("x", "z"));
         if (r.getKvsCount() == 2) {
           assertThat(r.getKvs(0).getValue()).isEqualTo(r.getKvs(1).getValue());
           assertThat(r.getKvs(0).getModRevision()).isEqualTo(r.getHeader().getRevision());
         }
         checked++;
-      }
+      } while (store.currentRevision() < rounds + 1);
       return checked;
     });
+    // Under CPU load the reader thread may start late: without this it could miss every write.
+    assertThat(readerStarted.await(30, TimeUnit.SECONDS)).isTrue();
     for (int i = 0; i < rounds; i++) {
       String v = Integer.toString(i);
       store.txn(Req.txn(List.of(), List.of(op(Req.put("x", v)), op(Req.put("y", v))), List.of()));

@@ -6,16 +6,16 @@ import dev.strata.backend.Backends;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-/** The real engines every MVCC store test runs on; a missing engine fails the test loudly. */
-final class TestEngines {
+/** The real engines every MVCC and watch test runs on; a missing engine fails the test loudly. */
+public final class TestEngines {
 
   private TestEngines() {}
 
-  static Stream<String> names() {
+  public static Stream<String> names() {
     return Stream.of("btree", "lsm");
   }
 
-  static Backend open(String engine, Path dir) {
+  public static Backend open(String engine, Path dir) {
     BackendOptions small = BackendOptions.defaults()
         .withInitialSizeBytes(16 * BackendOptions.MIB)
         .withCacheBytes(8 * BackendOptions.MIB);

@@ -1,5 +1,6 @@
 package dev.strata.server.watch;
 
+import dev.strata.server.mvcc.TestEngines;
 import com.google.protobuf.ByteString;
 import dev.strata.backend.Backend;
 import dev.strata.server.mvcc.MvccOptions;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 abstract class WatchHarness {
 
-  static final String ENGINES = "dev.strata.server.watch.Engines#names";
+  static final String ENGINES = "dev.strata.server.mvcc.TestEngines#names";
 
   @TempDir
   Path tmp;
@@ -43,7 +44,7 @@ abstract class WatchHarness {
   }
 
   void open(String engine, WatchOptions options) {
-    backend = Engines.open(engine, tmp.resolve("backend"));
+    backend = TestEngines.open(engine, tmp.resolve("backend"));
     store = MvccStore.open(backend, MvccOptions.defaults().withBatch(64, Duration.ofMillis(5)));
     hub = WatchHub.start(store, options);
   }

@@ -1,5 +1,6 @@
 package dev.strata.server.watch;
 
+import dev.strata.server.mvcc.TestEngines;
 import dev.strata.backend.Backend;
 import dev.strata.server.mvcc.MvccOptions;
 import dev.strata.server.mvcc.MvccStore;
@@ -33,7 +34,7 @@ public final class WatchScaleBenchmark {
     Path dir = Files.createTempDirectory("strata-watch-bench");
     Recorder latency = new Recorder(3);
     AtomicLong delivered = new AtomicLong();
-    try (Backend backend = Engines.open(engine, dir.resolve("backend"));
+    try (Backend backend = TestEngines.open(engine, dir.resolve("backend"));
         MvccStore store = MvccStore.open(backend, MvccOptions.defaults());
         WatchHub hub = WatchHub.start(store, WatchOptions.defaults())) {
       long before = ScaleSetup.usedHeapAfterGc();

@@ -11,7 +11,9 @@ import dev.strata.server.raft.Halt;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -77,6 +79,7 @@ public final class Main implements Callable<Integer> {
     try {
       member.awaitReady();
       clients = ClientServer.start(member.server());
+      publish(member.server(), 1);
     } catch (Exception e) {
       System.err.println("strata: " + e.getMessage());
       member.close();
@@ -95,6 +98,22 @@ public final class Main implements Callable<Integer> {
         Long.toHexString(member.server().identity().clusterId()));
     stopped.await();
     return 0;
+  }
+
+  /**
+   * Publishes name and client URLs through Raft so every member lists them; like etcd's publish it
+   * retries (here once a second, up to a minute) while no leader can commit it.
+   */
+  private static void publish(dev.strata.server.etcdserver.EtcdServer server, int attempt) {
+    server.publishAttributes().whenComplete((v, err) -> {
+      if (err == null) {
+        LoggerFactory.getLogger(Main.class).info("published member attributes: attempt={}", attempt);
+      } else if (attempt < 60) {
+        CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> publish(server, attempt + 1));
+      } else {
+        LoggerFactory.getLogger(Main.class).warn("cannot publish member attributes: error=\"{}\"", err.toString());
+      }
+    });
   }
 
   /** slf4j-simple reads these once, when the first logger is created: set them before that. */

@@ -4,6 +4,7 @@ import dev.strata.server.concurrency.LocalClient;
 import dev.strata.server.election.ElectionService;
 import dev.strata.server.etcdserver.EtcdServer;
 import dev.strata.server.lock.LockService;
+import dev.strata.server.membership.ClusterService;
 import dev.strata.server.watch.WatchService;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -49,6 +50,7 @@ public final class ClientServer implements AutoCloseable {
     LocalClient local = LocalClient.of(etcd);
     LockService lock = new LockService(local);
     ElectionService election = new ElectionService(local);
+    ClusterService cluster = new ClusterService(etcd);
     try {
       ReceiveSizeLimit sizeLimit = new ReceiveSizeLimit(etcd.config().maxRequestBytes() + GRPC_OVERHEAD_BYTES);
       for (URI url : etcd.config().listenClientUrls()) {
@@ -68,7 +70,8 @@ public final class ClientServer implements AutoCloseable {
             .addService(watch)
             .addService(lease.definition())
             .addService(lock)
-            .addService(election);
+            .addService(election)
+            .addService(cluster);
         more.forEach(b::addService);
         Server s = b.build().start();
         started.add(s);

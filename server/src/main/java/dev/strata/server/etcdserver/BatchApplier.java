@@ -3,6 +3,7 @@ package dev.strata.server.etcdserver;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.strata.server.EtcdException;
 import dev.strata.server.lease.LeaseApplier;
+import dev.strata.server.membership.MemberRegistry;
 import dev.strata.server.mvcc.MvccStore;
 import dev.strata.server.raft.Applier;
 import dev.strata.server.raft.proto.Batch;
@@ -25,10 +26,12 @@ final class BatchApplier implements Applier {
   private final Waiters waiters;
   private final long incarnation;
   private final LeaseApplier leases;
+  private final MemberRegistry members;
 
-  BatchApplier(MvccStore mvcc, LeaseApplier leases, Waiters waiters, long incarnation) {
+  BatchApplier(MvccStore mvcc, LeaseApplier leases, MemberRegistry members, Waiters waiters, long incarnation) {
     this.mvcc = mvcc;
     this.leases = leases;
+    this.members = members;
     this.waiters = waiters;
     this.incarnation = incarnation;
   }
@@ -95,6 +98,7 @@ final class BatchApplier implements Applier {
       case LEASE_GRANT -> leases.grant(r.getLeaseGrant());
       case LEASE_REVOKE -> leases.revoke(r.getLeaseRevoke());
       case LEASE_CHECKPOINT -> leases.checkpoint(r.getLeaseCheckpoint());
+      case MEMBER_ATTRIBUTES -> members.publish(mvcc, r.getMemberAttributes());
       case OP_NOT_SET -> throw new IllegalStateException("raft entry request without an operation");
     };
   }

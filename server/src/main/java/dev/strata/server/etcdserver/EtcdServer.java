@@ -7,6 +7,7 @@ import dev.strata.server.EtcdError;
 import dev.strata.server.config.ClusterIdentity;
 import dev.strata.server.config.ServerConfig;
 import dev.strata.server.config.Version;
+import dev.strata.server.membership.MemberRegistry;
 import dev.strata.server.mvcc.MvccStore;
 import dev.strata.server.raft.RaftNode;
 import dev.strata.server.raft.proto.Request;
@@ -52,9 +53,11 @@ public final class EtcdServer {
   private final Executor executor;
   private final WatchHub watches;
   private final LeaseServer leases;
+  private final MemberRegistry members;
 
   EtcdServer(ServerConfig cfg, ClusterIdentity ids, Backend backend, MvccStore mvcc, RaftNode raft,
-      Proposer proposer, Executor executor, WatchHub watches, LeaseServer leases) {
+      Proposer proposer, Executor executor, WatchHub watches, LeaseServer leases, MemberRegistry members) {
+    this.members = members;
     this.cfg = cfg;
     this.ids = ids;
     this.backend = backend;
@@ -75,6 +78,35 @@ public final class EtcdServer {
 
   public ServerConfig config() {
     return cfg;
+  }
+
+  /** The replicated member attributes (the Cluster service reads them). */
+  public MemberRegistry members() {
+    return members;
+  }
+
+  /** This member's Raft node (membership and leadership transfer). */
+  public RaftNode raft() {
+    return raft;
+  }
+
+  /**
+   * Publishes this member's name and client URLs through Raft (etcd's {@code publish}), so that every
+   * member lists them; completes once applied.
+   */
+  public CompletableFuture<Void> publishAttributes() {
+    var self = io.etcd.jetcd.api.Member.newBuilder().setID(ids.memberId()).setName(cfg.name());
+    cfg.advertiseClientUrls().forEach(u -> self.addClientURLs(u.toString()));
+    return propose(Request.newBuilder().setMemberAttributes(self), Object.class).thenApply(o -> null);
+  }
+
+  /** etcd's header for the Member RPCs ({@code v3rpc/member.go}): no revision. */
+  public ResponseHeader memberHeader() {
+    return ResponseHeader.newBuilder()
+        .setClusterId(ids.clusterId())
+        .setMemberId(ids.memberId())
+        .setRaftTerm(raft.currentTerm())
+        .build();
   }
 
   /** This member's watch registry (the Watch service and the Lock/Election waits use it). */

@@ -9,9 +9,11 @@ import dev.strata.server.config.ClusterIdentity;
 import dev.strata.server.config.ServerConfig;
 import dev.strata.server.mvcc.MvccOptions;
 import dev.strata.server.mvcc.MvccStore;
+import dev.strata.server.membership.MemberRegistry;
 import dev.strata.server.raft.Halt;
 import dev.strata.server.raft.RaftNode;
 import dev.strata.server.raft.SnapshotInstaller;
+import dev.strata.server.snapshot.BackendSwap;
 import dev.strata.server.watch.WatchHub;
 import dev.strata.server.watch.WatchOptions;
 import java.io.IOException;
@@ -72,6 +74,8 @@ public final class Member implements AutoCloseable {
    */
   public static Member start(ServerConfig cfg, Halt halt) throws IOException {
     ClusterIdentity ids = ClusterIdentity.of(cfg);
+    // finish (or discard) a snapshot install that a crash interrupted: old backend or new, never a mix
+    new BackendSwap(new DataDir(cfg.dataDir())).recover();
     Backend backend = new DataDir(cfg.dataDir()).openBackend(Backends.factory(cfg.backend()),
         BackendOptions.defaults());
     MvccStore mvcc = null;
@@ -93,13 +97,14 @@ public final class Member implements AutoCloseable {
           .withProgressNotifyInterval(cfg.watchProgressNotifyInterval()));
       long incarnation = new SecureRandom().nextLong();
       Waiters waiters = new Waiters();
-      raft = RaftNode.start(cfg, ids, new BatchApplier(mvcc, leases.applier(), waiters, incarnation), halt,
+      MemberRegistry members = MemberRegistry.load(backend);
+      raft = RaftNode.start(cfg, ids, new BatchApplier(mvcc, leases.applier(), members, waiters, incarnation), halt,
           SnapshotInstaller.unsupported());
       Proposer proposer = new Proposer(raft, waiters, incarnation, BATCH_MAX_REQUESTS,
           Math.max(RaftNode.MAX_BATCH_BYTES, cfg.maxRequestBytes()), BATCH_LINGER_NANOS, MAX_ENTRIES_IN_FLIGHT);
       executor = newExecutor();
       EtcdServer server = new EtcdServer(cfg, ids, backend, mvcc, raft, proposer, executor, watches,
-          leases.start(cfg, ids, raft, proposer, backend, executor));
+          leases.start(cfg, ids, raft, proposer, backend, executor), members);
       return new Member(backend, mvcc, waiters, raft, proposer, executor, server, leases);
     } catch (IOException | RuntimeException e) {
       closeQuietly(leases);

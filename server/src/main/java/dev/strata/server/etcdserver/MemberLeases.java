@@ -9,11 +9,13 @@ import dev.strata.server.lease.LeaseOptions;
 import dev.strata.server.lease.LeaseServer;
 import dev.strata.server.lease.Lessor;
 import dev.strata.server.lease.LeaseBucket;
+import dev.strata.server.lease.LeaseForwarding;
 import dev.strata.server.mvcc.MvccStore;
 import dev.strata.server.raft.RaftNode;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -62,7 +64,16 @@ final class MemberLeases implements AutoCloseable {
       Executor executor) {
     Quota quota = new Quota(backend, cfg.quotaBackendBytes());
     server = new LeaseServer(lessor, new LeaseProposals(cfg, raft, proposer, quota, executor),
-        LeaseServer.Leader.unavailable(), raft::isLeader, ids.memberId(), timer, cfg.requestTimeout());
+        LeaseForwarding.leader(raft::queryLeader), raft::isLeader, ids.memberId(), timer, cfg.requestTimeout());
+    LeaseServer s = server;
+    // followers' renew/TimeToLive arrive as Ratis read-only queries; served off Ratis' threads
+    raft.setQueryHandler(q -> {
+      try {
+        return CompletableFuture.supplyAsync(() -> LeaseForwarding.serve(() -> s, q), timer).thenCompose(f -> f);
+      } catch (RejectedExecutionException e) {
+        return CompletableFuture.failedFuture(e); // closing: the follower retries with the next leader
+      }
+    });
     loop = LeaseLoop.start(lessor, server, new LeaseLoop.Leadership() {
       @Override
       public boolean isLeader() {

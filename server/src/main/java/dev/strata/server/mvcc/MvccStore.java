@@ -416,6 +416,20 @@ public final class MvccStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Stages a MEMBERS bucket entry in the current batch, so it becomes durable with the applied index
+   * that covers it. Apply thread only; takes ownership of both arrays.
+   */
+  public void putMember(byte[] key, byte[] value) {
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      pending.putMember(key, value);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
   /** Stages the removal of a LEASE bucket entry in the current batch; apply thread only. */
   public void deleteLease(long leaseId) {
     lock.writeLock().lock();

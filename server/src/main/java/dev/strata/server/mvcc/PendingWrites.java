@@ -50,6 +50,11 @@ final class PendingWrites {
     batch.delete(Bucket.LEASE, key);
   }
 
+  /** Adds a MEMBERS entry; the member registry reads the bucket only at startup, so no read buffer. */
+  void putMember(byte[] key, byte[] value) {
+    batch.put(Bucket.MEMBERS, key, value);
+  }
+
   /** Adds a META entry; META is read only at startup, so it needs no read buffer. */
   void putMeta(byte[] key, byte[] value) {
     batch.put(Bucket.META, key, value);

@@ -190,6 +190,53 @@ public final class RaftNode implements AutoCloseable {
     });
   }
 
+  /** Installs the state machine's answer to non-empty read-only messages (on whichever member leads). */
+  public void setQueryHandler(java.util.function.Function<byte[], CompletableFuture<byte[]>> handler) {
+    ((StrataStateMachine) division().getStateMachine()).setQueryHandler(handler);
+  }
+
+  /**
+   * Sends a read-only message to the current leader's state machine (Ratis {@code sendReadOnly} to an
+   * explicit peer) and completes with its answer; retries on leader change until the request timeout.
+   */
+  public CompletableFuture<byte[]> queryLeader(byte[] query) {
+    CompletableFuture<byte[]> result = new CompletableFuture<>();
+    queryLeader(Message.valueOf(ByteString.copyFrom(query)), System.nanoTime() + timeout.toNanos(), result);
+    return result;
+  }
+
+  private void queryLeader(Message msg, long deadline, CompletableFuture<byte[]> result) {
+    long remaining = deadline - System.nanoTime();
+    RaftPeerId leader = remaining > 0 ? division().getInfo().getLeaderId() : null;
+    if (leader == null) {
+      retryQuery(msg, deadline, result, new java.util.concurrent.TimeoutException("no leader"));
+      return;
+    }
+    forwarder().async().sendReadOnlyUnordered(msg, leader).orTimeout(remaining, TimeUnit.NANOSECONDS)
+        .whenComplete((r, err) -> {
+          Throwable failure = err != null ? unwrap(err) : r.isSuccess() ? null : r.getException();
+          if (failure == null) {
+            result.complete(r.getMessage().getContent().toByteArray());
+          } else {
+            // not leader (any more), leader not ready or not wired yet, unreachable: ask whoever leads next
+            LOG.debug("leader query to {} failed, retrying: {}", leader, failure.toString());
+            retryQuery(msg, deadline, result, failure);
+          }
+        });
+  }
+
+  private void retryQuery(Message msg, long deadline, CompletableFuture<byte[]> result, Throwable last) {
+    if (System.nanoTime() >= deadline) {
+      result.completeExceptionally(last);
+      return;
+    }
+    try {
+      retries.schedule(() -> queryLeader(msg, deadline, result), RETRY_MS, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      result.completeExceptionally(last);
+    }
+  }
+
   private RaftClientRequest newRequest(Message msg, RaftClientRequest.Type type) {
     return RaftClientRequest.newBuilder()
         .setClientId(clientId)
@@ -245,6 +292,74 @@ public final class RaftNode implements AutoCloseable {
 
   public long appliedIndex() {
     return division().getInfo().getLastAppliedIndex();
+  }
+
+  /** Member ids in the current Raft configuration with {@code role} (FOLLOWER = voters, LISTENER = learners). */
+  public java.util.Set<Long> memberIds(org.apache.ratis.proto.RaftProtos.RaftPeerRole role) {
+    java.util.Set<Long> ids = new java.util.LinkedHashSet<>();
+    for (RaftPeer p : division().getRaftConf().getCurrentPeers(role)) {
+      ids.add(Long.parseUnsignedLong(p.getId().toString(), 16));
+    }
+    return ids;
+  }
+
+  /**
+   * Member ids of the voters the leader heard from within {@code window} (itself included); empty on a
+   * follower, which does not know.
+   */
+  public java.util.Set<Long> activeVoterIds(Duration window) {
+    java.util.Set<Long> active = new java.util.HashSet<>();
+    var info = division().getInfo();
+    if (!info.isLeader()) {
+      return active;
+    }
+    active.add(Long.parseUnsignedLong(server.getId().toString(), 16));
+    for (var f : info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
+      if (f.getLastRpcElapsedTimeMs() < window.toMillis()) {
+        active.add(Long.parseUnsignedLong(f.getId().getId().toStringUtf8(), 16));
+      }
+    }
+    return active;
+  }
+
+  /**
+   * Replaces the Raft configuration with these voters and learners (Ratis listeners), all already in
+   * the current configuration; blocks until the leader committed it. Uses the List overload: the
+   * array one drops servers (ratis.md).
+   */
+  public void setMembers(java.util.Set<Long> voters, java.util.Set<Long> learners) throws IOException {
+    var conf = division().getRaftConf();
+    List<RaftPeer> servers = new ArrayList<>();
+    List<RaftPeer> listeners = new ArrayList<>();
+    for (RaftPeer p : conf.getAllPeers()) {
+      long id = Long.parseUnsignedLong(p.getId().toString(), 16);
+      if (voters.contains(id)) {
+        servers.add(p);
+      } else if (learners.contains(id)) {
+        listeners.add(p);
+      }
+    }
+    for (RaftPeer p : conf.getAllPeers(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER)) {
+      if (learners.contains(Long.parseUnsignedLong(p.getId().toString(), 16)) && !listeners.contains(p)) {
+        listeners.add(p);
+      }
+    }
+    RaftClientReply reply = forwarder().admin().setConfiguration(servers, listeners);
+    if (!reply.isSuccess()) {
+      throw reply.getException() != null ? reply.getException() : new IOException("reconfiguration failed");
+    }
+  }
+
+  /**
+   * Asks the leader to hand leadership to {@code memberId} (Ratis transferLeadership); blocks until it
+   * did or {@code timeout} passed, then throws.
+   */
+  public void transferLeadership(long memberId, Duration timeout) throws IOException {
+    RaftClientReply reply = forwarder().admin()
+        .transferLeadership(RaftPeerId.valueOf(Long.toHexString(memberId)), timeout.toMillis());
+    if (!reply.isSuccess()) {
+      throw reply.getException() != null ? reply.getException() : new IOException("leader transfer failed");
+    }
   }
 
   @Override

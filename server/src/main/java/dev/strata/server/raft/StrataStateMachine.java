@@ -3,6 +3,7 @@ package dev.strata.server.raft;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
@@ -14,6 +15,7 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +37,7 @@ final class StrataStateMachine extends BaseStateMachine {
   private final Halt halt;
   private final SnapshotInstaller installer;
   private volatile SnapshotInfo latestSnapshot;
+  private volatile Function<byte[], CompletableFuture<byte[]>> queryHandler;
 
   StrataStateMachine(Applier applier, Halt halt, SnapshotInstaller installer) {
     this.applier = applier;
@@ -89,10 +92,23 @@ final class StrataStateMachine extends BaseStateMachine {
     }
   }
 
+  /** Answers non-empty queries (lease calls forwarded by followers, see {@link RaftNode#queryLeader}). */
+  void setQueryHandler(Function<byte[], CompletableFuture<byte[]>> handler) {
+    this.queryHandler = handler;
+  }
+
   @Override
   public CompletableFuture<Message> query(Message request) {
-    // Used only as the linearizable read barrier: Ratis calls it once applied >= read index.
-    return CompletableFuture.completedFuture(Message.EMPTY);
+    // An empty message is the linearizable read barrier: Ratis calls it once applied >= read index.
+    if (request.getContent().isEmpty()) {
+      return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+    Function<byte[], CompletableFuture<byte[]>> h = queryHandler;
+    if (h == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("no query handler yet"));
+    }
+    return h.apply(request.getContent().toByteArray())
+        .thenApply(bytes -> Message.valueOf(ByteString.copyFrom(bytes)));
   }
 
   @Override

@@ -1,0 +1,219 @@
+package dev.strata.server.cluster;
+
+import dev.strata.server.it.FreePorts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A static cluster of Strata member processes on loopback. The single-member launchers in the it
+ * package pick their ports at start and wait for readiness one by one, which a cluster cannot do: every
+ * member must know all peer URLs up front, and none is ready before a quorum runs.
+ */
+final class LocalCluster implements AutoCloseable {
+  static final String READY_LINE = "ready to serve client requests";
+  static final String PUBLISHED_LINE = "published member attributes";
+
+  /** One member: fixed ports and data dir, so it can be killed and restarted in place. */
+  static final class Node {
+    final String name;
+    final String engine;
+    final int clientPort = FreePorts.next();
+    final int peerPort = FreePorts.next();
+    final Path dataDir;
+    final Path log;
+    private Process process;
+    private int starts;
+
+    Node(String name, String engine, Path root) throws IOException {
+      this.name = name;
+      this.engine = engine;
+      this.dataDir = Files.createTempDirectory(root, name + "-");
+      this.log = root.resolve(dataDir.getFileName() + ".log");
+    }
+
+    String clientUrl() {
+      return "http://127.0.0.1:" + clientPort;
+    }
+
+    String peerUrl() {
+      return "http://127.0.0.1:" + peerPort;
+    }
+
+    boolean alive() {
+      return process != null && process.isAlive();
+    }
+
+    void kill9() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    String logText() {
+      try {
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
+      } catch (IOException e) {
+        return "";
+      }
+    }
+
+    @Override
+    public String toString() {
+      return name + "(" + engine + ", " + clientUrl() + ")";
+    }
+  }
+
+  private final List<Node> nodes = new ArrayList<>();
+  private final Path jar;
+
+  private LocalCluster(Path jar) {
+    this.jar = jar;
+  }
+
+  /** Starts one member per engine ("btree"/"lsm") and waits until each serves and has published. */
+  static LocalCluster start(String... engines) throws Exception {
+    Path target = Path.of("").toAbsolutePath().resolve("target");
+    if (!Files.isDirectory(target.resolve("lib"))) {
+      target = Path.of("").toAbsolutePath().resolve("server/target");
+    }
+    Path root = Files.createDirectories(target.resolve("it-data"));
+    Path jar;
+    try (Stream<Path> files = Files.list(target)) {
+      jar = files.filter(p -> p.getFileName().toString().matches("server-.*\\.jar")
+          && !p.toString().endsWith("-tests.jar") && !p.toString().endsWith("-sources.jar"))
+          .findFirst().orElseThrow(() -> new IllegalStateException("no server jar in target/: mvn package first"));
+    }
+    LocalCluster c = new LocalCluster(privateCopy(jar, target));
+    for (int i = 0; i < engines.length; i++) {
+      c.nodes.add(new Node("m" + (i + 1), engines[i], root));
+    }
+    try {
+      for (Node n : c.nodes) {
+        c.launch(n);
+      }
+      for (Node n : c.nodes) {
+        awaitLine(n, PUBLISHED_LINE, 1, c.nodes);
+      }
+    } catch (Exception | AssertionError e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  private static Path privateCopy;
+
+  /**
+   * A copy of the jar and lib/ per test JVM (as the it package's launchers do): a concurrent
+   * {@code mvn package} rewrites target/ under running members, which then fail to load classes.
+   */
+  private static synchronized Path privateCopy(Path jar, Path target) throws IOException {
+    if (privateCopy == null) {
+      Path dir = Files.createDirectories(target.resolve("it-dist").resolve("cluster-" + ProcessHandle.current().pid()));
+      Files.createDirectories(dir.resolve("lib"));
+      try (Stream<Path> libs = Files.list(jar.getParent().resolve("lib"))) {
+        for (Path lib : (Iterable<Path>) libs::iterator) {
+          Files.copy(lib, dir.resolve("lib").resolve(lib.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+      privateCopy = Files.copy(jar, dir.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try (Stream<Path> paths = Files.walk(dir)) {
+          paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+          // best effort at JVM exit; target/ is disposable
+        }
+      }));
+    }
+    return privateCopy;
+  }
+
+  List<Node> nodes() {
+    return nodes;
+  }
+
+  String endpoints() {
+    return nodes.stream().filter(Node::alive).map(Node::clientUrl).collect(Collectors.joining(","));
+  }
+
+  /** Restarts a killed member on its data dir and waits until it serves again. */
+  void restart(Node n) throws Exception {
+    launch(n);
+    awaitLine(n, READY_LINE, n.starts, List.of(n));
+  }
+
+  private void launch(Node n) throws IOException {
+    String initial = nodes.stream().map(m -> m.name + "=" + m.peerUrl()).collect(Collectors.joining(","));
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
+        "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "-cp", jar + ":" + jar.getParent().resolve("lib") + "/*", "dev.strata.server.Main",
+        "--name", n.name, "--data-dir", n.dataDir.toString(), "--backend", n.engine,
+        "--listen-client-urls", n.clientUrl(), "--advertise-client-urls", n.clientUrl(),
+        "--listen-peer-urls", n.peerUrl(), "--initial-advertise-peer-urls", n.peerUrl(),
+        "--initial-cluster", initial, "--initial-cluster-token", "strata-cluster-it"));
+    n.process = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile())).start();
+    n.starts++;
+  }
+
+  /**
+   * Waits until {@code line} appears {@code times} times in the member's log (once per start); fails
+   * at once if any of {@code mustLive} exited (e.g. a port taken by another process).
+   */
+  private static void awaitLine(Node n, String line, int times, List<Node> mustLive) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (count(n.logText(), line) < times) {
+      for (Node m : mustLive) {
+        if (!m.alive()) {
+          throw new AssertionError(m + " exited during start; log tail:\n" + tail(m.logText()));
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(n + " did not log '" + line + "'; log tail:\n" + tail(n.logText()));
+      }
+      LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+    }
+  }
+
+  private static int count(String text, String line) {
+    int c = 0;
+    for (int i = text.indexOf(line); i >= 0; i = text.indexOf(line, i + 1)) {
+      c++;
+    }
+    return c;
+  }
+
+  static String tail(String text) {
+    return text.length() <= 4000 ? text : text.substring(text.length() - 4000);
+  }
+
+  @Override
+  public void close() {
+    for (Node n : nodes) {
+      if (n.alive()) {
+        n.process.destroy();
+      }
+    }
+    for (Node n : nodes) {
+      try {
+        if (n.process != null && !n.process.waitFor(15, TimeUnit.SECONDS)) {
+          n.process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        n.process.destroyForcibly();
+      }
+    }
+  }
+}

@@ -81,11 +81,7 @@ public final class Observer {
   }
 
   private synchronized void onPrefix(long gen, WatchResponse r) {
-    if (gen != generation || done.isDone()) {
-      return;
-    }
-    if (r.getCanceled()) {
-      finish(new IllegalStateException("watch canceled: " + r.getCancelReason()));
+    if (!current(gen, r)) {
       return;
     }
     for (Event e : r.getEventsList()) {
@@ -107,12 +103,23 @@ public final class Observer {
         r -> onLeaderKey(gen, r));
   }
 
-  private synchronized void onLeaderKey(long gen, WatchResponse r) {
+  /**
+   * Locked: whether {@code r} belongs to the live watch of this observation; a canceled watch ends the
+   * observation.
+   */
+  private boolean current(long gen, WatchResponse r) {
     if (gen != generation || done.isDone()) {
-      return;
+      return false;
     }
     if (r.getCanceled()) {
       finish(new IllegalStateException("watch canceled: " + r.getCancelReason()));
+      return false;
+    }
+    return true;
+  }
+
+  private synchronized void onLeaderKey(long gen, WatchResponse r) {
+    if (!current(gen, r)) {
       return;
     }
     for (Event e : r.getEventsList()) {

@@ -109,16 +109,7 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void submit(Message msg, long deadline, CompletableFuture<Long> result) {
-    RaftClientRequest req = newRequest(msg, RaftClientRequest.writeRequestType());
-    CompletableFuture<RaftClientReply> reply;
-    try {
-      reply = server.submitClientRequestAsync(req);
-    } catch (IOException e) {
-      result.completeExceptionally(e);
-      return;
-    }
-    reply.whenComplete((r, err) -> {
-      Throwable failure = err != null ? unwrap(err) : r.isSuccess() ? null : r.getException();
+    submitLocally(newRequest(msg, RaftClientRequest.writeRequestType()), result, (r, failure) -> {
       if (failure == null) {
         result.complete(r.getLogIndex());
       } else if (failure instanceof NotLeaderException nle) {
@@ -170,16 +161,7 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void read(long deadline, CompletableFuture<Void> result) {
-    RaftClientRequest req = newRequest(Message.EMPTY, RaftClientRequest.readRequestType());
-    CompletableFuture<RaftClientReply> reply;
-    try {
-      reply = server.submitClientRequestAsync(req);
-    } catch (IOException e) {
-      result.completeExceptionally(e);
-      return;
-    }
-    reply.whenComplete((r, err) -> {
-      Throwable failure = err != null ? unwrap(err) : r.isSuccess() ? null : r.getException();
+    submitLocally(newRequest(Message.EMPTY, RaftClientRequest.readRequestType()), result, (r, failure) -> {
       if (failure == null) {
         result.complete(null);
       } else if (retryable(failure) && System.nanoTime() < deadline) {
@@ -188,6 +170,23 @@ public final class RaftNode implements AutoCloseable {
         result.completeExceptionally(failure);
       }
     });
+  }
+
+  /**
+   * Submits {@code req} to this member's own Raft server (in-process, no client hop) and hands
+   * {@code onReply} the reply and its failure: the unwrapped exception, the reply's own exception, or
+   * null on success. A submission refused outright fails {@code result} at once, without a retry.
+   */
+  private void submitLocally(RaftClientRequest req, CompletableFuture<?> result,
+      java.util.function.BiConsumer<RaftClientReply, Throwable> onReply) {
+    CompletableFuture<RaftClientReply> reply;
+    try {
+      reply = server.submitClientRequestAsync(req);
+    } catch (IOException e) {
+      result.completeExceptionally(e);
+      return;
+    }
+    reply.whenComplete((r, err) -> onReply.accept(r, err != null ? unwrap(err) : r.isSuccess() ? null : r.getException()));
   }
 
   /** Installs the state machine's answer to non-empty read-only messages (on whichever member leads). */

@@ -11,11 +11,11 @@ import java.util.Arrays;
 final class ByteKey implements Comparable<ByteKey> {
 
   private final byte[] bytes;
-  private final int hash;
+  /** Computed on first use: most keys only ever sit in ordered maps. 0 = not computed yet. */
+  private int hash;
 
   private ByteKey(byte[] bytes) {
     this.bytes = bytes;
-    this.hash = Arrays.hashCode(bytes);
   }
 
   /** Wraps {@code bytes} without copying: the caller must not modify the array afterwards. */
@@ -43,12 +43,17 @@ final class ByteKey implements Comparable<ByteKey> {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ByteKey k && hash == k.hash && Arrays.equals(bytes, k.bytes);
+    return o instanceof ByteKey k && hashCode() == k.hashCode() && Arrays.equals(bytes, k.bytes);
   }
 
   @Override
   public int hashCode() {
-    return hash;
+    int h = hash;
+    if (h == 0) {
+      h = Arrays.hashCode(bytes);
+      hash = h; // racy but idempotent, as String.hash
+    }
+    return h;
   }
 
   @Override

@@ -58,8 +58,8 @@ final class RaftProps {
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, cfg.snapshotCount()));
     // Keep some entries behind the snapshot so that a briefly lagging follower catches up from the log
-    // instead of needing a full store transfer (etcd keeps 5000: SnapshotCatchUpEntries).
-    RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, 5000);
+    // instead of needing a full store transfer (etcd's --experimental-snapshot-catchup-entries, 5000).
+    RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, cfg.snapshotCatchUpEntries());
     // Ratis' own file-based snapshot transfer cannot ship an engine checkpoint: notification mode.
     RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
     return p;

@@ -26,6 +26,11 @@ final class TreeIndex {
 
   private final TreeMap<ByteKey, KeyIndex> tree = new TreeMap<>();
 
+  /** Forgets every key (before a rebuild from a replaced backend). */
+  void clear() {
+    tree.clear();
+  }
+
   /** The state of {@code key} at {@code atRev}, or null if the key did not exist then. */
   KeyIndex.Hit get(ByteKey key, long atRev) {
     KeyIndex ki = tree.get(key);

@@ -78,7 +78,7 @@ public final class Main implements Callable<Integer> {
     ClientServer clients;
     try {
       member.awaitReady();
-      clients = ClientServer.start(member.server());
+      clients = ClientServer.start(member.server(), java.util.List.of(member.snapshotService()));
       publish(member.server(), 1);
     } catch (Exception e) {
       System.err.println("strata: " + e.getMessage());

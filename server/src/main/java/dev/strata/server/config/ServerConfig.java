@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param initialCluster member name to its peer URLs, in the order given on the command line
  * @param watchProgressNotifyInterval period of watch progress_notify replies (etcd's
  *     {@code --experimental-watch-progress-notify-interval}), already raised to etcd's 100 ms minimum
+ * @param snapshotCatchUpEntries Raft entries kept behind a snapshot so a slow follower can catch up from
+ *     the log rather than a snapshot ({@code --experimental-snapshot-catchup-entries})
  */
 public record ServerConfig(
     String name,
@@ -32,7 +34,23 @@ public record ServerConfig(
     String backend,
     Duration electionTimeoutMin,
     Duration electionTimeoutMax,
-    Duration watchProgressNotifyInterval) {
+    Duration watchProgressNotifyInterval,
+    long snapshotCatchUpEntries) {
+
+  /** etcd's default {@code --experimental-snapshot-catchup-entries} ({@code DefaultSnapshotCatchUpEntries}). */
+  public static final long DEFAULT_SNAPSHOT_CATCHUP_ENTRIES = 5000;
+
+  /** The configuration without the snapshot catch-up flag (its etcd default): for callers that predate it. */
+  public ServerConfig(String name, Path dataDir, List<URI> listenClientUrls, List<URI> advertiseClientUrls,
+      List<URI> listenPeerUrls, List<URI> initialAdvertisePeerUrls, Map<String, List<URI>> initialCluster,
+      ClusterState initialClusterState, String initialClusterToken, long snapshotCount, long quotaBackendBytes,
+      int maxRequestBytes, int maxTxnOps, String logLevel, String backend, Duration electionTimeoutMin,
+      Duration electionTimeoutMax, Duration watchProgressNotifyInterval) {
+    this(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls, initialAdvertisePeerUrls,
+        initialCluster, initialClusterState, initialClusterToken, snapshotCount, quotaBackendBytes,
+        maxRequestBytes, maxTxnOps, logLevel, backend, electionTimeoutMin, electionTimeoutMax,
+        watchProgressNotifyInterval, DEFAULT_SNAPSHOT_CATCHUP_ENTRIES);
+  }
 
   /** etcd's default {@code --experimental-watch-progress-notify-interval}. */
   public static final Duration DEFAULT_WATCH_PROGRESS_NOTIFY_INTERVAL = Duration.ofMinutes(10);

@@ -60,6 +60,10 @@ public final class ServerOptions {
       description = "Number of committed Raft entries to trigger a snapshot (and log purge).")
   long snapshotCount;
 
+  @Option(names = "--experimental-snapshot-catchup-entries", defaultValue = "5000",
+      description = "Number of entries for a slow follower to catch up after compacting the raft storage entries.")
+  long snapshotCatchUpEntries;
+
   @Option(names = "--quota-backend-bytes", defaultValue = "2147483648",
       description = "Raise alarms when backend size exceeds the given quota (0 defaults to low space quota).")
   long quotaBackendBytes;
@@ -120,6 +124,7 @@ public final class ServerOptions {
           "--initial-cluster-state must be 'new' or 'existing', got '" + initialClusterState + "'");
     };
     positive("--snapshot-count", snapshotCount);
+    positive("--experimental-snapshot-catchup-entries", snapshotCatchUpEntries);
     positive("--max-request-bytes", maxRequestBytes);
     positive("--max-txn-ops", maxTxnOps);
     positive("--election-timeout", electionTimeoutMs);
@@ -139,7 +144,7 @@ public final class ServerOptions {
         listenPeers, advertisePeers, members, state, initialClusterToken, snapshotCount,
         quotaBackendBytes == 0 ? 2L << 30 : quotaBackendBytes, maxRequestBytes, maxTxnOps, level, backend,
         Duration.ofMillis(electionTimeoutMs), Duration.ofMillis(2 * electionTimeoutMs),
-        watchProgressInterval(watchProgressNotifyInterval));
+        watchProgressInterval(watchProgressNotifyInterval), snapshotCatchUpEntries);
   }
 
   /**

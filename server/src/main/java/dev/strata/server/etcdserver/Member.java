@@ -1,6 +1,7 @@
 package dev.strata.server.etcdserver;
 
 import dev.strata.backend.Backend;
+import dev.strata.backend.BackendFactory;
 import dev.strata.backend.BackendOptions;
 import dev.strata.backend.Backends;
 import dev.strata.backend.DataDir;
@@ -14,9 +15,15 @@ import dev.strata.server.raft.Halt;
 import dev.strata.server.raft.RaftNode;
 import dev.strata.server.raft.SnapshotInstaller;
 import dev.strata.server.snapshot.BackendSwap;
+import dev.strata.server.snapshot.SnapshotCatchUp;
+import dev.strata.server.snapshot.SnapshotService;
+import dev.strata.server.snapshot.SwappableBackend;
 import dev.strata.server.watch.WatchHub;
 import dev.strata.server.watch.WatchOptions;
 import java.io.IOException;
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 import java.security.SecureRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -53,10 +60,15 @@ public final class Member implements AutoCloseable {
   private final ExecutorService executor;
   private final EtcdServer server;
   private final MemberLeases leases;
+  private final SnapshotCatchUp catchUp;
+  private final SnapshotService snapshots;
 
   private Member(Backend backend, MvccStore mvcc, Waiters waiters, RaftNode raft, Proposer proposer,
-      ExecutorService executor, EtcdServer server, MemberLeases leases) {
+      ExecutorService executor, EtcdServer server, MemberLeases leases, SnapshotCatchUp catchUp,
+      SnapshotService snapshots) {
     this.leases = leases;
+    this.catchUp = catchUp;
+    this.snapshots = snapshots;
     this.backend = backend;
     this.mvcc = mvcc;
     this.waiters = waiters;
@@ -75,10 +87,13 @@ public final class Member implements AutoCloseable {
   public static Member start(ServerConfig cfg, Halt halt) throws IOException {
     ClusterIdentity ids = ClusterIdentity.of(cfg);
     // finish (or discard) a snapshot install that a crash interrupted: old backend or new, never a mix
-    new BackendSwap(new DataDir(cfg.dataDir())).recover();
-    Backend backend = new DataDir(cfg.dataDir()).openBackend(Backends.factory(cfg.backend()),
-        BackendOptions.defaults());
+    DataDir dataDir = new DataDir(cfg.dataDir());
+    new BackendSwap(dataDir).recover();
+    BackendFactory engine = Backends.factory(cfg.backend());
+    // one handle for every component: a snapshot install swaps the engine instance behind it
+    SwappableBackend backend = new SwappableBackend(dataDir.openBackend(engine, BackendOptions.defaults()));
     MvccStore mvcc = null;
+    SnapshotCatchUp catchUp = null;
     RaftNode raft = null;
     ExecutorService executor = null;
     WatchHub watches = null;
@@ -98,15 +113,20 @@ public final class Member implements AutoCloseable {
       long incarnation = new SecureRandom().nextLong();
       Waiters waiters = new Waiters();
       MemberRegistry members = MemberRegistry.load(backend);
+      catchUp = new SnapshotCatchUp(new BackendSwap(dataDir), engine, id -> members.attributes(id)
+          .filter(m -> m.getClientURLsCount() > 0).map(m -> URI.create(m.getClientURLs(0))), mvcc::appliedIndex, halt);
       raft = RaftNode.start(cfg, ids, new BatchApplier(mvcc, leases.applier(), members, waiters, incarnation), halt,
-          SnapshotInstaller.unsupported());
+          installer(catchUp, new StoreRestore(dataDir, engine, backend, mvcc, leases, members, watches)));
       Proposer proposer = new Proposer(raft, waiters, incarnation, BATCH_MAX_REQUESTS,
           Math.max(RaftNode.MAX_BATCH_BYTES, cfg.maxRequestBytes()), BATCH_LINGER_NANOS, MAX_ENTRIES_IN_FLIGHT);
       executor = newExecutor();
       EtcdServer server = new EtcdServer(cfg, ids, backend, mvcc, raft, proposer, executor, watches,
           leases.start(cfg, ids, raft, proposer, backend, executor), members);
-      return new Member(backend, mvcc, waiters, raft, proposer, executor, server, leases);
+      SnapshotService snapshots = new SnapshotService(backend::readView,
+          dataDir.memberDir().resolve("snapshot-spool"), executor);
+      return new Member(backend, mvcc, waiters, raft, proposer, executor, server, leases, catchUp, snapshots);
     } catch (IOException | RuntimeException e) {
+      closeQuietly(catchUp);
       closeQuietly(leases);
       closeQuietly(raft);
       closeQuietly(watches);
@@ -117,6 +137,21 @@ public final class Member implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** Transfer by {@link SnapshotCatchUp}, live swap by {@link StoreRestore}. */
+  private static SnapshotInstaller installer(SnapshotCatchUp catchUp, StoreRestore restore) {
+    return new SnapshotInstaller() {
+      @Override
+      public CompletableFuture<Position> install(LongSupplier leader, long leaderFirstIndex) {
+        return catchUp.install(leader, leaderFirstIndex).thenApply(h -> new Position(h.term(), h.index()));
+      }
+
+      @Override
+      public void reload() {
+        restore.run();
+      }
+    };
   }
 
   private static ExecutorService newExecutor() {
@@ -131,6 +166,11 @@ public final class Member implements AutoCloseable {
 
   public EtcdServer server() {
     return server;
+  }
+
+  /** The leader side of snapshot catch-up, served on the client port ({@code strata.internal.Snapshot}). */
+  public SnapshotService snapshotService() {
+    return snapshots;
   }
 
   /**
@@ -154,6 +194,7 @@ public final class Member implements AutoCloseable {
 
   @Override
   public void close() {
+    closeQuietly(catchUp);
     closeQuietly(leases); // its leader loop proposes: stop it first
     proposer.close();
     closeQuietly(raft);

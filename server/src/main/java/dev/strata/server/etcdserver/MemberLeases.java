@@ -55,6 +55,11 @@ final class MemberLeases implements AutoCloseable {
     applier = new LeaseApplier(lessor, mvcc);
   }
 
+  /** Rebuilds the lessor after a snapshot install replaced the store (apply thread, nothing applying). */
+  void reload(Backend backend, MvccStore mvcc) {
+    LeaseBucket.reload(backend, mvcc, lessor);
+  }
+
   LeaseApplier applier() {
     return applier;
   }

@@ -77,6 +77,15 @@ public final class LeaseBucket {
     LOG.info("lessor restored: leases={} attachedKeys={}", leases, attached);
   }
 
+  /**
+   * Rebuilds {@code lessor} after the store behind {@code mvcc} was replaced (snapshot install, etcd's
+   * {@code lessor.Recover}); on the apply thread, while nothing applies.
+   */
+  public static void reload(Backend backend, MvccStore mvcc, Lessor lessor) {
+    lessor.clearForRestore();
+    restore(backend, mvcc, lessor);
+  }
+
   private static Lease parse(byte[] key, byte[] value) {
     try {
       Lease l = Lease.parseFrom(value);

@@ -93,6 +93,17 @@ public final class Lessor implements LeaseAttachments {
     leases.put(id, new Lease(id, Math.max(ttl, options.minTtlSeconds()), remainingTtl));
   }
 
+  /**
+   * Forgets every lease before a rebuild from a replaced store (snapshot install). Only followers
+   * install snapshots, and no renewal waits on a follower's lessor (they go to the leader), so waking
+   * the revoke waiters of leases that live on in the new store disturbs no one. Apply thread.
+   */
+  synchronized void clearForRestore() {
+    leases.values().forEach(l -> l.revoked.complete(null));
+    leases.clear();
+    keyLease.clear();
+  }
+
   // ---- apply thread ----
 
   /**

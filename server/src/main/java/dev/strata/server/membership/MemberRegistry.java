@@ -27,15 +27,27 @@ public final class MemberRegistry {
   /** Loads what the store holds (startup, before Raft applies anything). */
   public static MemberRegistry load(Backend backend) {
     MemberRegistry r = new MemberRegistry();
+    r.reload(backend);
+    return r;
+  }
+
+  /**
+   * Replaces what this registry holds with what the store holds: at load, and after a snapshot install
+   * replaced the store (apply thread, nothing applying).
+   */
+  public void reload(Backend backend) {
+    Map<Long, Member> loaded = new java.util.HashMap<>();
     try (ReadView view = backend.readView(); Cursor c = view.cursor(Bucket.MEMBERS, new byte[0], null)) {
       while (c.next()) {
         Member m = Member.parseFrom(c.value());
-        r.attributes.put(m.getID(), m);
+        loaded.put(m.getID(), m);
       }
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("undecodable MEMBERS bucket entry", e);
     }
-    return r;
+    // put before removing: a concurrent reader never sees a member it knew vanish and come back
+    attributes.putAll(loaded);
+    attributes.keySet().retainAll(loaded.keySet());
   }
 
   /** Applies a published attribute set; apply thread only. Returns the stored member. */

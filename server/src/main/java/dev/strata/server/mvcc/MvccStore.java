@@ -256,6 +256,31 @@ public final class MvccStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Replaces the whole store state with what the backend holds once {@code swapBackend} has run (a
+   * snapshot install swaps the engine instance under the member's backend handle): pending writes and
+   * an unfinished compaction of the old content are dropped, then META and the key index are read
+   * again, as at {@link #open}. Readers wait on the write lock and then see only the new content.
+   *
+   * <p>Apply thread only, while Raft applies nothing. The revision listener and lease hook stay
+   * registered but hear nothing of the jump (no events exist for it): the caller restores them.
+   */
+  public void reload(Runnable swapBackend) {
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      compaction = null;
+      appliedDirty = false;
+      swapBackend.run();
+      pending.discard();
+      index.clear();
+      restoreLocked();
+      lastCommitNanos = nanoClock.getAsLong();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
   // ---- reads: any thread ----
 
   public RangeResponse range(RangeRequest r) {

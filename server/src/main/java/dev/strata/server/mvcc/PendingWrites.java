@@ -89,6 +89,15 @@ final class PendingWrites {
     return copy;
   }
 
+  /**
+   * Drops everything pending and starts an empty batch on the backend's current engine instance:
+   * after a snapshot install, uncommitted writes of the old content mean nothing.
+   */
+  void discard() {
+    batch = backend.newBatch();
+    keyBucket.clear();
+  }
+
   /** Mutations waiting for {@link #commit}. */
   int size() {
     return batch.size();

@@ -34,6 +34,11 @@ final class TreeIndex {
   private final TreeMap<ByteKey, KeyIndex> tree = new TreeMap<>();
   private final HashMap<ByteKey, KeyIndex> byKey = new HashMap<>();
 
+  /** Forgets every key (before a rebuild from a replaced backend). */
+  void clear() {
+    tree.clear();
+  }
+
   /** The state of {@code key} at {@code atRev}, or null if the key did not exist then. */
   KeyIndex.Hit get(ByteKey key, long atRev) {
     KeyIndex ki = byKey.get(key);

@@ -58,11 +58,21 @@ final class RaftProps {
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, cfg.snapshotCount()));
     // Keep some entries behind the snapshot so that a briefly lagging follower catches up from the log
-    // instead of needing a full store transfer (etcd keeps 5000: SnapshotCatchUpEntries).
-    RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, 5000);
+    // instead of needing a full store transfer (etcd's --experimental-snapshot-catchup-entries, 5000).
+    RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, cfg.snapshotCatchUpEntries());
+    // Ratis purges only whole closed log segments: with its 32 MB default a member with a small
+    // --snapshot-count would never purge (and a lagging follower never need a snapshot) until 32 MB of
+    // log piled up. Size segments so a snapshot interval of small (~256 B) entries fills several.
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segmentSizeMax(cfg.snapshotCount())));
     // Ratis' own file-based snapshot transfer cannot ship an engine checkpoint: notification mode.
     RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
     return p;
+  }
+
+  /** Log segment size for {@code snapshotCount}: 256 B per entry, within [16 KiB, Ratis' 32 MiB default]. */
+  static long segmentSizeMax(long snapshotCount) {
+    long perInterval = snapshotCount > (32L << 20) / 256 ? 32L << 20 : snapshotCount * 256;
+    return Math.max(16L << 10, Math.min(32L << 20, perInterval));
   }
 
   static File storageDir(Path dataDir) {

@@ -8,6 +8,7 @@ import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
@@ -53,6 +54,9 @@ final class StrataStateMachine extends BaseStateMachine {
     // term 0 (every real entry has a term >= 1; indexes start at 0): no snapshot.
     latestSnapshot = applied.getTerm() > 0 ? new StoreSnapshot(applied) : null;
     setLastAppliedTermIndex(applied);
+    // pause() and Ratis' reload after a snapshot install check the life cycle: it must run
+    getLifeCycle().transition(LifeCycle.State.STARTING);
+    getLifeCycle().transition(LifeCycle.State.RUNNING);
     LOG.info("state machine initialized: appliedIndex={} appliedTerm={}", applied.getIndex(), applied.getTerm());
   }
 
@@ -126,12 +130,52 @@ final class StrataStateMachine extends BaseStateMachine {
     }
   }
 
+  /**
+   * Ratis' notification mode: the leader purged the entries this member needs. Runs the transfer
+   * asynchronously while this member keeps applying what its log still has; when the future completes,
+   * Ratis (at the leader's next notification) calls {@link #pause} and then, on the apply thread,
+   * {@link #reinitialize}, where the snapshot becomes the live state.
+   */
   @Override
   public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto roleInfo,
       TermIndex firstTermIndexInLog) {
-    LOG.warn("leader asks for a snapshot install: leaderFirstLogIndex={} appliedIndex={}",
+    LOG.warn("leader asks for a snapshot install: leader={} leaderFirstLogIndex={} appliedIndex={}",
+        roleInfo.getFollowerInfo().getLeaderInfo().getId().getId().toStringUtf8(),
         firstTermIndexInLog.getIndex(), applier.appliedIndex());
-    return installer.install(roleInfo, firstTermIndexInLog);
+    return installer.install(this::currentLeader, firstTermIndexInLog.getIndex())
+        .thenApply(p -> TermIndex.valueOf(p.term(), p.index()));
+  }
+
+  /** The leader this member follows now (0 = none): a retried transfer asks the new one. */
+  private long currentLeader() {
+    try {
+      RaftPeerId leader = getServer().join().getDivision(getGroupId()).getInfo().getLeaderId();
+      return leader == null ? 0 : Long.parseUnsignedLong(leader.toString(), 16);
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * Ratis' reload after a snapshot install (StateMachineUpdater thread = the apply thread, so nothing
+   * applies meanwhile; {@link #pause} ran first): swap the installed snapshot in, then report it as the
+   * latest snapshot and the applied position, from which Ratis resumes the log.
+   */
+  @Override
+  public void reinitialize() throws IOException {
+    try {
+      installer.reload();
+    } catch (Throwable t) {
+      halt.halt("snapshot reload failed", t);
+      throw new IOException("snapshot reload failed", t);
+    }
+    TermIndex applied = TermIndex.valueOf(applier.appliedTerm(), applier.appliedIndex());
+    latestSnapshot = new StoreSnapshot(applied);
+    setLastAppliedTermIndex(applied);
+    LifeCycle lc = getLifeCycle();
+    lc.transition(LifeCycle.State.STARTING);
+    lc.transition(LifeCycle.State.RUNNING);
+    LOG.info("snapshot installed: appliedIndex={} appliedTerm={}", applied.getIndex(), applied.getTerm());
   }
 
   /** The store as a snapshot: only a (term, index), no files. */

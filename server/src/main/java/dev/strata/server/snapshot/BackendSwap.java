@@ -61,6 +61,16 @@ public final class BackendSwap {
    * {@code description} (e.g. the snapshot's term and index) is kept in the marker for diagnosis.
    */
   public void commit(String description) {
+    seal(description);
+    recover();
+  }
+
+  /**
+   * Writes the commit point: from now on the incoming backend replaces the current one, at the latest
+   * at the next {@link #recover}. The current backend may still be open (a running member keeps
+   * applying into it until Raft pauses it); it must be closed before {@link #recover} renames it.
+   */
+  public void seal(String description) {
     if (!Files.isDirectory(incomingDir())) {
       throw new SnapshotException("nothing to swap in: " + incomingDir() + " is missing");
     }
@@ -74,7 +84,11 @@ public final class BackendSwap {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + marker(), e);
     }
-    recover();
+  }
+
+  /** Whether a sealed swap waits for {@link #recover}. */
+  public boolean sealed() {
+    return Files.exists(marker());
   }
 
   /**

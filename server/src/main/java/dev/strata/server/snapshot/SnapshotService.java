@@ -1,6 +1,7 @@
 package dev.strata.server.snapshot;
 
 import dev.strata.backend.ReadView;
+import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * pages or an LSM snapshot — open only as long as reading the content takes, not as long as the
  * follower's network and engine take to absorb it.
  */
-public final class SnapshotService {
+public final class SnapshotService implements BindableService {
 
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotService.class);
 
@@ -42,6 +43,11 @@ public final class SnapshotService {
     this.views = views;
     this.spoolDir = spoolDir;
     this.executor = executor;
+  }
+
+  @Override
+  public ServerServiceDefinition bindService() {
+    return definition();
   }
 
   public ServerServiceDefinition definition() {

@@ -69,6 +69,19 @@ final class IntervalTree {
     return nodes;
   }
 
+  /** Every watcher in the tree; {@code f} must not change the tree. */
+  void forEach(Consumer<Watcher> f) {
+    forEach(root, f);
+  }
+
+  private static void forEach(Node t, Consumer<Watcher> f) {
+    while (t != null) {
+      forEach(t.left, f);
+      WatcherSet.forEach(t.watchers, f);
+      t = t.right;
+    }
+  }
+
   private static void stab(Node t, byte[] key, Consumer<Watcher> f) {
     while (t != null && endsAfter(t.maxEnd, key)) {
       stab(t.left, key, f);

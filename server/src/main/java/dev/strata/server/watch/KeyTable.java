@@ -54,6 +54,11 @@ final class KeyTable {
     }
   }
 
+  /** Every watcher in the table; {@code f} must not change the table. */
+  void forEach(Consumer<Watcher> f) {
+    map.values().forEach(slot -> WatcherSet.forEach(slot, f));
+  }
+
   int keys() {
     return map.size();
   }

@@ -133,6 +133,32 @@ public final class WatchHub implements AutoCloseable {
     }
   }
 
+  /**
+   * The store's content was replaced (snapshot install, {@link MvccStore#reload}): etcd's
+   * {@code watchableStore.Restore}. Every synced watcher becomes unsynced at the revision it expects
+   * next, so the sync thread catches it up from the new store's history — or cancels it with
+   * compaction semantics if the new store compacted that revision away — and it then rejoins the
+   * synced group; watchers of future revisions wait as before. Call on the apply thread right after
+   * the reload, before anything new is applied.
+   */
+  public void restore() {
+    lock.lock();
+    try {
+      List<Watcher> moved = new ArrayList<>(syncedCount);
+      exact.forEach(moved::add);
+      ranges.forEach(moved::add);
+      for (Watcher w : moved) {
+        removeSynced(w);
+        makeUnsynced(w);
+      }
+      // Revisions the store jumped over were never published: nothing counts as delivered past the
+      // new content; every watcher keeps its own minRev, which is what it has really been given.
+      notifiedRev = store.currentRevision();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Stops the threads and unregisters from the store; open streams get nothing more. */
   @Override
   public void close() {

@@ -59,6 +59,35 @@ final class LocalCluster implements AutoCloseable {
       process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /** Graceful stop (SIGTERM: the member closes Raft and its store) and wait for the exit. */
+    void stop() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        throw new AssertionError(this + " did not stop within 30 s");
+      }
+    }
+
+    long pid() {
+      return process.pid();
+    }
+
+    /** SIGSTOP: the process stays alive but does nothing, as in a long GC pause or a partition. */
+    void pause() throws Exception {
+      signal("-STOP");
+    }
+
+    /** SIGCONT after {@link #pause}. */
+    void resume() throws Exception {
+      signal("-CONT");
+    }
+
+    private void signal(String sig) throws Exception {
+      Process kill = new ProcessBuilder("kill", sig, Long.toString(process.pid())).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new AssertionError("kill " + sig + " " + process.pid() + " failed");
+      }
+    }
+
     String logText() {
       try {
         return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
@@ -75,13 +104,20 @@ final class LocalCluster implements AutoCloseable {
 
   private final List<Node> nodes = new ArrayList<>();
   private final Path jar;
+  private final List<String> extraFlags;
 
-  private LocalCluster(Path jar) {
+  private LocalCluster(Path jar, List<String> extraFlags) {
     this.jar = jar;
+    this.extraFlags = List.copyOf(extraFlags);
   }
 
   /** Starts one member per engine ("btree"/"lsm") and waits until each serves and has published. */
   static LocalCluster start(String... engines) throws Exception {
+    return start(List.of(), engines);
+  }
+
+  /** {@link #start(String...)} with {@code extraFlags} (e.g. "--snapshot-count", "100") on every member. */
+  static LocalCluster start(List<String> extraFlags, String... engines) throws Exception {
     Path target = Path.of("").toAbsolutePath().resolve("target");
     if (!Files.isDirectory(target.resolve("lib"))) {
       target = Path.of("").toAbsolutePath().resolve("server/target");
@@ -93,7 +129,7 @@ final class LocalCluster implements AutoCloseable {
           && !p.toString().endsWith("-tests.jar") && !p.toString().endsWith("-sources.jar"))
           .findFirst().orElseThrow(() -> new IllegalStateException("no server jar in target/: mvn package first"));
     }
-    LocalCluster c = new LocalCluster(privateCopy(jar, target));
+    LocalCluster c = new LocalCluster(privateCopy(jar, target), extraFlags);
     for (int i = 0; i < engines.length; i++) {
       c.nodes.add(new Node("m" + (i + 1), engines[i], root));
     }
@@ -146,7 +182,7 @@ final class LocalCluster implements AutoCloseable {
     return nodes.stream().filter(Node::alive).map(Node::clientUrl).collect(Collectors.joining(","));
   }
 
-  /** Restarts a killed member on its data dir and waits until it serves again. */
+  /** Restarts a killed or stopped member on its data dir and waits until it serves again. */
   void restart(Node n) throws Exception {
     launch(n);
     awaitLine(n, READY_LINE, n.starts, List.of(n));
@@ -162,6 +198,7 @@ final class LocalCluster implements AutoCloseable {
         "--listen-client-urls", n.clientUrl(), "--advertise-client-urls", n.clientUrl(),
         "--listen-peer-urls", n.peerUrl(), "--initial-advertise-peer-urls", n.peerUrl(),
         "--initial-cluster", initial, "--initial-cluster-token", "strata-cluster-it"));
+    cmd.addAll(extraFlags);
     n.process = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile())).start();
     n.starts++;
@@ -202,6 +239,11 @@ final class LocalCluster implements AutoCloseable {
   public void close() {
     for (Node n : nodes) {
       if (n.alive()) {
+        try {
+          n.resume(); // a paused member would ignore SIGTERM until continued
+        } catch (Exception | AssertionError ignored) {
+          // it exits anyway: destroyForcibly below
+        }
         n.process.destroy();
       }
     }

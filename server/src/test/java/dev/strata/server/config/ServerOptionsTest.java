@@ -26,11 +26,21 @@ class ServerOptionsTest {
     assertThat(cfg.listenClientUrls()).containsExactly(URI.create("http://localhost:2379"));
     assertThat(cfg.initialCluster()).containsExactly(Map.entry("default", List.of(URI.create("http://localhost:2380"))));
     assertThat(cfg.snapshotCount()).isEqualTo(100_000);
+    assertThat(cfg.snapshotCatchUpEntries()).isEqualTo(5000);
     assertThat(cfg.quotaBackendBytes()).isEqualTo(2L << 30);
     assertThat(cfg.maxRequestBytes()).isEqualTo(1_572_864);
     assertThat(cfg.maxTxnOps()).isEqualTo(128);
     assertThat(cfg.backend()).isEqualTo("btree");
     assertThat(cfg.initialClusterState()).isEqualTo(ServerConfig.ClusterState.NEW);
+  }
+
+  @Test
+  void snapshotCatchUpEntriesIsEtcdsFlagAndMustBePositive() {
+    assertThat(parse(Map.of(), "--experimental-snapshot-catchup-entries", "50").snapshotCatchUpEntries()).isEqualTo(50);
+    assertThat(parse(Map.of("ETCD_EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES", "70")).snapshotCatchUpEntries()).isEqualTo(70);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> parse(Map.of(), "--experimental-snapshot-catchup-entries", "0"))
+        .hasMessageContaining("--experimental-snapshot-catchup-entries");
   }
 
   @Test

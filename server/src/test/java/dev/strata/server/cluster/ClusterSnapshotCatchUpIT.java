@@ -73,7 +73,6 @@ class ClusterSnapshotCatchUpIT {
       lagging.stop();
 
       // well past snapshot-count + catch-up entries: keys, a lease, deletes, a compaction
-      KVGrpc.KVBlockingStub kv = ch.kv(leader);
       long lease = ch.lease(leader).leaseGrant(LeaseGrantRequest.newBuilder().setTTL(600).build()).getID();
       long rev = 0;
       for (int i = 0; i < 400; i++) {
@@ -82,15 +81,15 @@ class ClusterSnapshotCatchUpIT {
         if (i % 9 == 0) {
           put.setLease(lease);
         }
-        rev = kv.put(put.build()).getHeader().getRevision();
+        rev = ch.kv(leader).put(put.build()).getHeader().getRevision();
       }
       long compactAt = rev - 100;
-      kv.deleteRange(DeleteRangeRequest.newBuilder().setKey(bs("snap/k0100")).setRangeEnd(bs("snap/k0150")).build());
-      kv.compact(CompactionRequest.newBuilder().setRevision(compactAt).build());
+      ch.kv(leader).deleteRange(DeleteRangeRequest.newBuilder().setKey(bs("snap/k0100")).setRangeEnd(bs("snap/k0150")).build());
+      ch.kv(leader).compact(CompactionRequest.newBuilder().setRevision(compactAt).build());
       for (int i = 0; i < 200; i++) {
         int k = rnd.nextInt(350);
         k = k < 100 ? k : k + 50; // not the deleted range: 350 keys stay
-        rev = kv.put(PutRequest.newBuilder().setKey(bs("snap/k" + String.format("%04d", k)))
+        rev = ch.kv(leader).put(PutRequest.newBuilder().setKey(bs("snap/k" + String.format("%04d", k)))
             .setValue(bs("w" + i)).build()).getHeader().getRevision();
       }
 
@@ -143,8 +142,7 @@ class ClusterSnapshotCatchUpIT {
       Node leader = ch.leader();
       Node lagging = laggingFollower(cluster, leader);
       System.out.println("leader=" + leader + " lagging=" + lagging);
-      KVGrpc.KVBlockingStub kv = ch.kv(leader);
-      long r = kv.put(PutRequest.newBuilder().setKey(bs("other/start")).setValue(bs("0")).build())
+      long r = ch.kv(leader).put(PutRequest.newBuilder().setKey(bs("other/start")).setValue(bs("0")).build())
           .getHeader().getRevision();
       await(() -> ch.kv(lagging).range(RangeRequest.newBuilder().setKey(bs("other/start")).setSerializable(true)
           .build()).getCount() == 1, "lagging member has revision " + r);
@@ -169,18 +167,18 @@ class ClusterSnapshotCatchUpIT {
         byte[] big = new byte[16 * 1024];
         for (int i = 0; i < 150; i++) {
           rnd.nextBytes(big);
-          kv.put(PutRequest.newBuilder().setKey(bs("pad/" + i)).setValue(ByteString.copyFrom(big)).build());
+          ch.kv(leader).put(PutRequest.newBuilder().setKey(bs("pad/" + i)).setValue(ByteString.copyFrom(big)).build());
         }
         for (int i = 0; i < 50; i++) {
-          rev = kv.put(PutRequest.newBuilder().setKey(bs("live/a" + i)).setValue(bs("a" + rnd.nextInt())).build())
+          rev = ch.kv(leader).put(PutRequest.newBuilder().setKey(bs("live/a" + i)).setValue(bs("a" + rnd.nextInt())).build())
               .getHeader().getRevision();
         }
         assertThat(rev).as("no other writer").isEqualTo(compactAt);
-        kv.compact(CompactionRequest.newBuilder().setRevision(compactAt).build());
+        ch.kv(leader).compact(CompactionRequest.newBuilder().setRevision(compactAt).build());
         for (int i = 0; i < 400; i++) {
           String v = "b" + i + "-" + rnd.nextInt();
           values.add(v);
-          rev = kv.put(PutRequest.newBuilder().setKey(bs("live/b" + (i % 37))).setValue(bs(v)).build())
+          rev = ch.kv(leader).put(PutRequest.newBuilder().setKey(bs("live/b" + (i % 37))).setValue(bs(v)).build())
               .getHeader().getRevision();
         }
         awaitPurged(ch, leader, pausedAt + 200);
@@ -196,7 +194,7 @@ class ClusterSnapshotCatchUpIT {
       // other delivers every revision after the compaction, in order, then live events
       long lastRev = rev;
       await(() -> watch.lastRevision(2) >= lastRev, "watch 2 caught up to " + lastRev);
-      long next = kv.put(PutRequest.newBuilder().setKey(bs("live/c")).setValue(bs("c")).build())
+      long next = ch.kv(leader).put(PutRequest.newBuilder().setKey(bs("live/c")).setValue(bs("c")).build())
           .getHeader().getRevision();
       await(() -> watch.lastRevision(2) >= next, "watch 2 got the live event at " + next);
       List<Event> events = watch.events(2);
@@ -232,17 +230,20 @@ class ClusterSnapshotCatchUpIT {
   }
 
   /**
-   * Waits until the leader purged its log past {@code index + 1}, proposing lease grants (Raft entries
-   * that create no revision, so watches see nothing of them) to fill and close log segments: only then
+   * Waits until the leader purged its log past {@code index + 1}, writing big values under "pad/" to
+   * fill and close log segments (Ratis purges whole closed segments, of at least 1 MiB): only then
    * must a member that stopped at {@code index} install a snapshot.
    */
   private static void awaitPurged(Channels ch, Node leader, long index) {
+    byte[] big = new byte[16 * 1024];
+    int[] n = {0};
     await(() -> {
       if (firstLogIndex(leader) > index + 1) {
         return true;
       }
-      for (int i = 0; i < 20; i++) {
-        ch.lease(leader).leaseGrant(LeaseGrantRequest.newBuilder().setTTL(600).build());
+      for (int i = 0; i < 16; i++) {
+        ch.kv(leader).put(PutRequest.newBuilder().setKey(bs("pad/p" + n[0]++)).setValue(ByteString.copyFrom(big))
+            .build());
       }
       return false;
     }, "leader purged its log past " + (index + 1));
@@ -334,6 +335,7 @@ class ClusterSnapshotCatchUpIT {
       return channels.get(n);
     }
 
+    /** A stub whose deadline starts now: take a new one per call. */
     KVGrpc.KVBlockingStub kv(Node n) {
       return KVGrpc.newBlockingStub(channels.get(n)).withDeadlineAfter(30, TimeUnit.SECONDS);
     }

@@ -368,6 +368,7 @@ public final class RaftNode implements AutoCloseable {
     if (c != null) {
       c.close();
     }
+    ((StrataStateMachine) division().getStateMachine()).expectClose();
     server.close();
   }
 }

@@ -62,17 +62,19 @@ final class RaftProps {
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, cfg.snapshotCatchUpEntries());
     // Ratis purges only whole closed log segments: with its 32 MB default a member with a small
     // --snapshot-count would never purge (and a lagging follower never need a snapshot) until 32 MB of
-    // log piled up. Size segments so a snapshot interval of small (~256 B) entries fills several.
+    // log piled up. Size segments from the snapshot interval (~256 B per entry), but not below 1 MiB:
+    // each roll is a file rename, and a roll racing a snapshot install's log reset kills Ratis' log
+    // worker (seen with tiny segments; SegmentedRaftLog.onSnapshotInstalled takes no write lock).
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segmentSizeMax(cfg.snapshotCount())));
     // Ratis' own file-based snapshot transfer cannot ship an engine checkpoint: notification mode.
     RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
     return p;
   }
 
-  /** Log segment size for {@code snapshotCount}: 256 B per entry, within [16 KiB, Ratis' 32 MiB default]. */
+  /** Log segment size for {@code snapshotCount}: 256 B per entry, within [1 MiB, Ratis' 32 MiB default]. */
   static long segmentSizeMax(long snapshotCount) {
     long perInterval = snapshotCount > (32L << 20) / 256 ? 32L << 20 : snapshotCount * 256;
-    return Math.max(16L << 10, Math.min(32L << 20, perInterval));
+    return Math.max(1L << 20, Math.min(32L << 20, perInterval));
   }
 
   static File storageDir(Path dataDir) {

@@ -39,6 +39,8 @@ final class StrataStateMachine extends BaseStateMachine {
   private final SnapshotInstaller installer;
   private volatile SnapshotInfo latestSnapshot;
   private volatile Function<byte[], CompletableFuture<byte[]>> queryHandler;
+  /** Set by {@link RaftNode#close}: any other close of the state machine is Ratis giving up. */
+  private volatile boolean closeExpected;
 
   StrataStateMachine(Applier applier, Halt halt, SnapshotInstaller installer) {
     this.applier = applier;
@@ -93,6 +95,22 @@ final class StrataStateMachine extends BaseStateMachine {
     } catch (Throwable t) {
       halt.halt("sync for snapshot failed", t);
       throw t;
+    }
+  }
+
+  void expectClose() {
+    closeExpected = true;
+  }
+
+  /**
+   * Ratis closes the state machine when its division closes. Unasked (e.g. its log worker failed),
+   * the member would linger without Raft, serving stale reads: stop it instead, as etcd would.
+   */
+  @Override
+  public void close() throws IOException {
+    super.close();
+    if (!closeExpected) {
+      halt.halt("raft group closed unexpectedly", new IllegalStateException("raft division closed"));
     }
   }
 

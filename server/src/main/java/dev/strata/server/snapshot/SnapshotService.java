@@ -43,6 +43,8 @@ public final class SnapshotService implements BindableService {
     this.views = views;
     this.spoolDir = spoolDir;
     this.executor = executor;
+    // no transfer runs yet: whatever is there was left by a crash during a transfer
+    BackendSwap.deleteTree(spoolDir);
   }
 
   @Override

@@ -99,4 +99,15 @@ class BackendSwapTest {
     assertClean();
     assertThat(currentHash()).isEqualTo(newHash);
   }
+
+  @Test
+  void aSealedSwapIsRolledForwardByTheNextRecoverOnly() {
+    assertThat(swap.sealed()).isFalse();
+    swap.seal("test");
+    assertThat(swap.sealed()).isTrue();
+    assertThat(currentHash()).as("sealing does not touch the live backend").isEqualTo(oldHash);
+    assertThat(swap.recover()).isTrue();
+    assertThat(currentHash()).isEqualTo(newHash);
+    assertClean();
+  }
 }

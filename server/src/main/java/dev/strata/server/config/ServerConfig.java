@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param initialCluster member name to its peer URLs, in the order given on the command line
  * @param watchProgressNotifyInterval period of watch progress_notify replies (etcd's
  *     {@code --experimental-watch-progress-notify-interval}), already raised to etcd's 100 ms minimum
+ * @param strictReconfigCheck etcd's {@code --strict-reconfig-check}: refuse membership changes that could
+ *     lose quorum
  */
 public record ServerConfig(
     String name,
@@ -32,7 +34,20 @@ public record ServerConfig(
     String backend,
     Duration electionTimeoutMin,
     Duration electionTimeoutMax,
-    Duration watchProgressNotifyInterval) {
+    Duration watchProgressNotifyInterval,
+    boolean strictReconfigCheck) {
+
+  /** The configuration with etcd's default --strict-reconfig-check (true): for callers that predate it. */
+  public ServerConfig(String name, Path dataDir, List<URI> listenClientUrls, List<URI> advertiseClientUrls,
+      List<URI> listenPeerUrls, List<URI> initialAdvertisePeerUrls, Map<String, List<URI>> initialCluster,
+      ClusterState initialClusterState, String initialClusterToken, long snapshotCount, long quotaBackendBytes,
+      int maxRequestBytes, int maxTxnOps, String logLevel, String backend, Duration electionTimeoutMin,
+      Duration electionTimeoutMax, Duration watchProgressNotifyInterval) {
+    this(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls, initialAdvertisePeerUrls,
+        initialCluster, initialClusterState, initialClusterToken, snapshotCount, quotaBackendBytes,
+        maxRequestBytes, maxTxnOps, logLevel, backend, electionTimeoutMin, electionTimeoutMax,
+        watchProgressNotifyInterval, true);
+  }
 
   /** etcd's default {@code --experimental-watch-progress-notify-interval}. */
   public static final Duration DEFAULT_WATCH_PROGRESS_NOTIFY_INTERVAL = Duration.ofMinutes(10);

@@ -9,6 +9,9 @@ import dev.strata.server.config.ClusterIdentity;
 import dev.strata.server.config.ServerConfig;
 import dev.strata.server.mvcc.MvccOptions;
 import dev.strata.server.mvcc.MvccStore;
+import dev.strata.server.membership.ClusterBootstrap;
+import dev.strata.server.membership.ConfReconciler;
+import dev.strata.server.membership.MemberQueries;
 import dev.strata.server.membership.MemberRegistry;
 import dev.strata.server.raft.Halt;
 import dev.strata.server.raft.RaftNode;
@@ -53,10 +56,12 @@ public final class Member implements AutoCloseable {
   private final ExecutorService executor;
   private final EtcdServer server;
   private final MemberLeases leases;
+  private final ConfReconciler reconciler;
 
   private Member(Backend backend, MvccStore mvcc, Waiters waiters, RaftNode raft, Proposer proposer,
-      ExecutorService executor, EtcdServer server, MemberLeases leases) {
+      ExecutorService executor, EtcdServer server, MemberLeases leases, ConfReconciler reconciler) {
     this.leases = leases;
+    this.reconciler = reconciler;
     this.backend = backend;
     this.mvcc = mvcc;
     this.waiters = waiters;
@@ -73,7 +78,6 @@ public final class Member implements AutoCloseable {
    * @throws IllegalArgumentException for an unknown --backend
    */
   public static Member start(ServerConfig cfg, Halt halt) throws IOException {
-    ClusterIdentity ids = ClusterIdentity.of(cfg);
     // finish (or discard) a snapshot install that a crash interrupted: old backend or new, never a mix
     new BackendSwap(new DataDir(cfg.dataDir())).recover();
     Backend backend = new DataDir(cfg.dataDir()).openBackend(Backends.factory(cfg.backend()),
@@ -83,7 +87,10 @@ public final class Member implements AutoCloseable {
     ExecutorService executor = null;
     WatchHub watches = null;
     MemberLeases leases = null;
+    ConfReconciler reconciler = null;
     try {
+      // after the engine opened the data dir: a joiner asks its peers here (membership.ClusterBootstrap)
+      ClusterIdentity ids = ClusterBootstrap.identity(cfg);
       // the lessor answers the store's "does this lease exist" and is rebuilt from the opened store
       leases = MemberLeases.create(cfg);
       mvcc = MvccStore.open(backend, MvccOptions.defaults().withLeaseExists(leases.lessor()::exists));
@@ -105,8 +112,11 @@ public final class Member implements AutoCloseable {
       executor = newExecutor();
       EtcdServer server = new EtcdServer(cfg, ids, backend, mvcc, raft, proposer, executor, watches,
           leases.start(cfg, ids, raft, proposer, backend, executor), members);
-      return new Member(backend, mvcc, waiters, raft, proposer, executor, server, leases);
+      raft.setMemberQueryHandler(new MemberQueries(server.membership(), ids, cfg.strictReconfigCheck(), executor)::answer);
+      reconciler = ConfReconciler.start(raft, server.membership());
+      return new Member(backend, mvcc, waiters, raft, proposer, executor, server, leases, reconciler);
     } catch (IOException | RuntimeException e) {
+      closeQuietly(reconciler);
       closeQuietly(leases);
       closeQuietly(raft);
       closeQuietly(watches);
@@ -154,6 +164,7 @@ public final class Member implements AutoCloseable {
 
   @Override
   public void close() {
+    closeQuietly(reconciler); // it reconfigures Raft: before Raft closes
     closeQuietly(leases); // its leader loop proposes: stop it first
     proposer.close();
     closeQuietly(raft);

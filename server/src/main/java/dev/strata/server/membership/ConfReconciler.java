@@ -94,6 +94,8 @@ public final class ConfReconciler implements AutoCloseable {
   private boolean reconcile() {
     Set<Long> voters = raft.memberIds(RaftPeerRole.FOLLOWER);
     Set<Long> learners = raft.memberIds(RaftPeerRole.LISTENER);
+    // listeners whose staging ended are never marked caught up by Ratis 3.2.2 (see markCaughtUp)
+    learners.forEach(raft::markCaughtUp);
     List<Member> want = membership.list();
     Map<Long, String> v = new LinkedHashMap<>();
     Map<Long, String> l = new LinkedHashMap<>();

@@ -88,7 +88,9 @@ public final class RaftNode implements AutoCloseable {
     RaftProperties props = RaftProps.of(cfg, RaftProps.storageDir(cfg.dataDir()).toPath(), listen.getHost(), listen.getPort());
     RaftServer server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(Long.toHexString(ids.memberId())))
-        .setGroup(group)
+        // Ratis requires a server to be in the group it is built with: a joiner starts with the group's
+        // id only and takes the configuration from the leader's log ("start with initializing state")
+        .setGroup(ids.joined() ? RaftGroup.valueOf(group.getGroupId()) : group)
         .setProperties(props)
         .setStateMachine(new StrataStateMachine(applier, halt, installer))
         // FORMAT refuses an existing dir; RECOVER opens it, or creates it on first start (ratis.md).
@@ -357,9 +359,14 @@ public final class RaftNode implements AutoCloseable {
     ((StrataStateMachine) division().getStateMachine()).setMemberQueryHandler(handler);
   }
 
-  /** True while this member is a learner (Ratis listener). */
+  /**
+   * True while this member is a learner: a listener in the current configuration. Not the Ratis role: a
+   * member that joined outside the configuration keeps the FOLLOWER role after the leader added it as
+   * a listener (Ratis 3.2.2 changes LISTENER to FOLLOWER on a configuration entry, never the reverse).
+   */
   public boolean isListener() {
-    return division().getInfo().isListener();
+    return division().getRaftConf().getPeer(server.getId(),
+        org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER) != null;
   }
 
   /** The Raft transport address (host:port) of a member in the current configuration. */
@@ -433,6 +440,51 @@ public final class RaftNode implements AutoCloseable {
       }
       return null;
     });
+  }
+
+  /**
+   * Works around a Ratis 3.2.2 bug, on the leader: a listener added by setConfiguration is staged like a
+   * new voter, but when staging ends LeaderStateImpl.checkStaging marks caught up only the lagging
+   * followers {@code containsInConf(id)} finds, and that defaults to the FOLLOWER role. The listener's
+   * appender then keeps sending {@code initializing=true}, so the listener never leaves STARTING and
+   * refuses every request (ServerNotReadyException) until the next leader change. Marks the follower
+   * info of {@code memberId} caught up, through reflection (the types are package-private); returns
+   * false, having logged why, if that is not possible.
+   */
+  public boolean markCaughtUp(long memberId) {
+    try {
+      Object division = division();
+      var getRole = division.getClass().getDeclaredMethod("getRole");
+      getRole.setAccessible(true);
+      Object role = getRole.invoke(division);
+      var getLeaderState = role.getClass().getDeclaredMethod("getLeaderState");
+      getLeaderState.setAccessible(true);
+      var leader = (java.util.Optional<?>) getLeaderState.invoke(role);
+      if (leader.isEmpty()) {
+        return false;
+      }
+      var getLogAppender = leader.get().getClass().getDeclaredMethod("getLogAppender", RaftPeerId.class);
+      getLogAppender.setAccessible(true);
+      var appender = (java.util.Optional<?>) getLogAppender.invoke(leader.get(),
+          RaftPeerId.valueOf(Long.toHexString(memberId)));
+      if (appender.isEmpty()) {
+        return false;
+      }
+      Object follower = ((org.apache.ratis.server.leader.LogAppender) appender.get()).getFollower();
+      var isCaughtUp = follower.getClass().getDeclaredMethod("isCaughtUp");
+      isCaughtUp.setAccessible(true);
+      if ((Boolean) isCaughtUp.invoke(follower)) {
+        return true;
+      }
+      var catchUp = follower.getClass().getDeclaredMethod("catchUp");
+      catchUp.setAccessible(true);
+      catchUp.invoke(follower);
+      LOG.info("marked listener caught up (Ratis listener staging workaround): peer={}", Long.toHexString(memberId));
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.warn("cannot mark listener caught up: peer={} error=\"{}\"", Long.toHexString(memberId), e.toString());
+      return false;
+    }
   }
 
   /**

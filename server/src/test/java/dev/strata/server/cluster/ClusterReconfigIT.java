@@ -58,7 +58,7 @@ class ClusterReconfigIT {
       Etcdctl stable = new Etcdctl(m2.clientUrl() + "," + m3.clientUrl());
 
       try (Writer writer = Writer.start(m2.clientUrl(), m3.clientUrl())) {
-        writer.awaitMore(50);
+        writer.awaitMore(5);
 
         // member add --learner: listed at once, unstarted, on every member; the printout works as env
         Etcdctl.Result add = stable.run("member", "add", "m4", "--learner", "--peer-urls=" + m4.peerUrl());
@@ -107,14 +107,14 @@ class ClusterReconfigIT {
         // caught up: m4 applied as far as the leader had when we looked
         long target = applied(m2);
         await(() -> applied(m4) >= target, Duration.ofSeconds(60));
-        writer.awaitMore(beforeJoin + 50 - writer.acked());
+        writer.awaitMore(beforeJoin + 5 - writer.acked());
 
         // promote once in sync (the leader decides; retried while it still lags)
         await(() -> stable.run("member", "promote", Long.toHexString(m4Id)).exitCode() == 0, Duration.ofSeconds(30));
         await(() -> !memberList(m2).contains("\"isLearner\":true"), Duration.ofSeconds(10));
         assertThat(memberList(m3)).doesNotContain("\"isLearner\":true");
         await(() -> atM4.run("put", "on-m4", "promoted").exitCode() == 0, Duration.ofSeconds(30));
-        writer.awaitMore(50);
+        writer.awaitMore(5);
 
         // remove m1: the others keep serving; m1 stops, as etcd's removed member does
         long m1Id = memberId(m1);
@@ -125,7 +125,7 @@ class ClusterReconfigIT {
         for (Node n : List.of(m2, m3, m4)) {
           await(() -> !memberList(n).contains("\"ID\":" + Long.toUnsignedString(m1Id) + ","), Duration.ofSeconds(30));
         }
-        writer.awaitMore(50);
+        writer.awaitMore(5);
 
         // update m3's peer URLs: a second URL for the same port; every member lists it
         long m3Id = memberId(m3);
@@ -138,7 +138,7 @@ class ClusterReconfigIT {
           await(() -> memberList(n).contains("\"peerURLs\":[\"" + m3.peerUrl() + "\",\"" + second + "\"]"),
               Duration.ofSeconds(30));
         }
-        writer.awaitMore(50);
+        writer.awaitMore(5);
       }
 
       // every acknowledged write on every remaining member; HashKV equal at one revision
@@ -178,8 +178,11 @@ class ClusterReconfigIT {
       Map<String, List<List<String>>> cases = new LinkedHashMap<>();
       cases.put("bad URL", List.of(List.of("member", "add", "x", "--peer-urls=127.0.0.1:1"),
           List.of("member", "add", "x", "--peer-urls=127.0.0.1:1")));
-      cases.put("peer URL exists", List.of(List.of("member", "add", "x", "--learner", "--peer-urls=" + learner.peerUrl()),
-          List.of("member", "add", "x", "--learner", "--peer-urls=" + learnerUrl)));
+      // with a second URL, so the new id differs from the learner's even within the same second (the id
+      // hashes the URLs and the unix second; equal ones give etcd's "member ID already exist")
+      cases.put("peer URL exists", List.of(
+          List.of("member", "add", "x", "--learner", "--peer-urls=" + learner.peerUrl() + ",http://127.0.0.1:7"),
+          List.of("member", "add", "x", "--learner", "--peer-urls=" + learnerUrl + ",http://127.0.0.1:7")));
       cases.put("too many learners", List.of(List.of("member", "add", "x", "--learner", "--peer-urls=http://127.0.0.1:9"),
           List.of("member", "add", "x", "--learner", "--peer-urls=http://127.0.0.1:9")));
       cases.put("promote a voter", List.of(List.of("member", "promote", Long.toHexString(strataVoter)),
@@ -255,6 +258,7 @@ class ClusterReconfigIT {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Thread thread;
     private volatile long failed;
+    private volatile Exception lastError;
     private volatile long longestGapNanos;
 
     private Writer(String... endpoints) {
@@ -281,6 +285,7 @@ class ClusterReconfigIT {
           lastOk = now;
         } catch (Exception e) {
           failed++;
+          lastError = e;
         }
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // pacing, ~150 writes/s at most
       }
@@ -293,7 +298,12 @@ class ClusterReconfigIT {
     /** Waits until {@code n} more writes were acknowledged: the cluster serves. */
     void awaitMore(long n) {
       long target = acked.size() + Math.max(1, n);
-      await(() -> acked.size() >= target, Duration.ofSeconds(30));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (acked.size() < target) {
+        assertThat(System.nanoTime()).as("writes acknowledged: %d of %d, failed %d, last error %s", acked.size(),
+            target, failed, lastError).isLessThan(deadline);
+        LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+      }
     }
 
     private static ByteSequence bs(String s) {

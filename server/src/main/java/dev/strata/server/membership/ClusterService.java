@@ -232,7 +232,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
    * etcd 3.4's {@code membership.NewMember(name, urls, "", &now)}: SHA-1 over the sorted peer URLs
    * joined, the empty cluster name and the unix time in seconds; the first 8 bytes big-endian.
    */
-  static long newMemberId(List<String> sortedUrls, long unixSeconds) {
+  public static long newMemberId(List<String> sortedUrls, long unixSeconds) {
     String input = String.join("", sortedUrls) + unixSeconds;
     try {
       byte[] h = MessageDigest.getInstance("SHA-1").digest(input.getBytes(StandardCharsets.UTF_8));

@@ -32,9 +32,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * remove m1, update a member's peer URLs. At the end every acknowledged write is on every member and
  * HashKV agrees at one revision. Error messages of refused changes are compared with a real etcd 3.4.
  *
- * <p>m4 catches up from the log here (default --snapshot-count, nothing purged). Snapshot catch-up is
- * covered once the snapshot branch is merged: start the three members with a small --snapshot-count and
- * --experimental-snapshot-catchup-entries, and write past it before m4 starts.
+ * <p>m4 catches up from the log by default (default --snapshot-count, nothing purged). For catch-up by
+ * snapshot (the leader purged what m4 needs), pass member flags and a burst of writes before m4 starts:
+ * {@code -Dstrata.it.reconfig.flags="--snapshot-count=1000 --experimental-snapshot-catchup-entries=100"
+ * -Dstrata.it.reconfig.burst=5000}.
  */
 class ClusterReconfigIT {
 
@@ -49,7 +50,9 @@ class ClusterReconfigIT {
   @ValueSource(strings = {"btree,btree,btree", "lsm,lsm,lsm", "btree,lsm,btree"})
   void addPromoteRemoveUpdateUnderLoad(String engines) throws Exception {
     String[] e = engines.split(",");
-    try (LocalCluster cluster = LocalCluster.start(e)) {
+    List<String> flags = List.of(System.getProperty("strata.it.reconfig.flags", "").split(" ")).stream()
+        .filter(f -> !f.isBlank()).toList();
+    try (LocalCluster cluster = LocalCluster.start(flags, e)) {
       List<Node> nodes = new ArrayList<>(cluster.nodes());
       Node m1 = nodes.get(0);
       Node m2 = nodes.get(1);
@@ -88,7 +91,10 @@ class ClusterReconfigIT {
         assertThat(early.exitCode()).isNotZero();
         assertThat(early.stderr()).contains("etcdserver: can only promote a learner member which is in sync with leader");
 
-        // start m4 as the printout says; it joins, catches up from the log, and publishes
+        // optional: enough writes that the leader purges its log before m4 starts (snapshot catch-up)
+        burst(m2.clientUrl() + "," + m3.clientUrl(), Integer.getInteger("strata.it.reconfig.burst", 0));
+
+        // start m4 as the printout says; it joins, catches up, and publishes
         long beforeJoin = writer.acked();
         cluster.join(m4, initialCluster);
         Etcdctl atM4 = new Etcdctl(m4.clientUrl());
@@ -171,8 +177,19 @@ class ClusterReconfigIT {
     try (EtcdProcess etcd = EtcdProcess.start()) {
       Etcdctl real = new Etcdctl(etcd);
       String learnerUrl = "http://127.0.0.1:" + (learner.peerPort + 1000);
+      long before = System.currentTimeMillis() / 1000;
       Etcdctl.Result realAdd = real.run("member", "add", "l1", "--learner", "--peer-urls=" + learnerUrl);
+      long after = System.currentTimeMillis() / 1000;
       assertThat(realAdd.exitCode()).as(realAdd.toString()).isZero();
+      // etcd's member id for an add: our NewMember port gives it for one second of the call
+      Matcher realId = ADDED.matcher(realAdd.stdout());
+      assertThat(realId.find()).as(realAdd.stdout()).isTrue();
+      long etcdId = Long.parseUnsignedLong(realId.group(1), 16);
+      boolean same = false;
+      for (long t = before; t <= after; t++) {
+        same |= dev.strata.server.membership.ClusterService.newMemberId(List.of(learnerUrl), t) == etcdId;
+      }
+      assertThat(same).as("etcd id %x for %s in [%d, %d]", etcdId, learnerUrl, before, after).isTrue();
       long realVoter = Long.parseUnsignedLong(first(MEMBER_ID, real.run("endpoint", "status", "-w", "json").stdout()));
       long strataVoter = memberId(voter);
       Map<String, List<List<String>>> cases = new LinkedHashMap<>();
@@ -200,6 +217,27 @@ class ClusterReconfigIT {
         assertThat(s.exitCode()).as("strata: " + c.getKey() + "\n" + s).isNotZero();
         assertThat(errorLine(s.stderr())).as(c.getKey() + "\nstrata: " + s + "\netcd: " + r).isEqualTo(errorLine(r.stderr()));
       }
+    }
+  }
+
+  /** {@code n} concurrent puts (b/0..), all acknowledged; they share Raft entries. */
+  private static void burst(String endpoints, int n) throws Exception {
+    if (n == 0) {
+      return;
+    }
+    try (Client c = Client.builder().endpoints(endpoints.split(",")).build()) {
+      List<java.util.concurrent.CompletableFuture<?>> puts = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        puts.add(c.getKVClient().put(ByteSequence.from("b/" + i, StandardCharsets.UTF_8),
+            ByteSequence.from("x".repeat(100), StandardCharsets.UTF_8)));
+        if (puts.size() == 500) {
+          java.util.concurrent.CompletableFuture.allOf(puts.toArray(new java.util.concurrent.CompletableFuture[0]))
+              .get(60, TimeUnit.SECONDS);
+          puts.clear();
+        }
+      }
+      java.util.concurrent.CompletableFuture.allOf(puts.toArray(new java.util.concurrent.CompletableFuture[0]))
+          .get(60, TimeUnit.SECONDS);
     }
   }
 

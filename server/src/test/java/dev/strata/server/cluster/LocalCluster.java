@@ -77,13 +77,24 @@ final class LocalCluster implements AutoCloseable {
   private final Path jar;
   private final Path root;
 
-  private LocalCluster(Path jar, Path root) {
+  private final List<String> flags;
+
+  private LocalCluster(Path jar, Path root, List<String> flags) {
     this.jar = jar;
     this.root = root;
+    this.flags = List.copyOf(flags);
   }
 
   /** Starts one member per engine ("btree"/"lsm") and waits until each serves and has published. */
   static LocalCluster start(String... engines) throws Exception {
+    return start(List.of(), engines);
+  }
+
+  /**
+   * Like {@link #start(String...)}, every member (also those added later) launched with {@code flags}
+   * too, e.g. a small --snapshot-count.
+   */
+  static LocalCluster start(List<String> flags, String... engines) throws Exception {
     Path target = Path.of("").toAbsolutePath().resolve("target");
     if (!Files.isDirectory(target.resolve("lib"))) {
       target = Path.of("").toAbsolutePath().resolve("server/target");
@@ -95,7 +106,7 @@ final class LocalCluster implements AutoCloseable {
           && !p.toString().endsWith("-tests.jar") && !p.toString().endsWith("-sources.jar"))
           .findFirst().orElseThrow(() -> new IllegalStateException("no server jar in target/: mvn package first"));
     }
-    LocalCluster c = new LocalCluster(privateCopy(jar, target), root);
+    LocalCluster c = new LocalCluster(privateCopy(jar, target), root, flags);
     for (int i = 0; i < engines.length; i++) {
       c.nodes.add(new Node("m" + (i + 1), engines[i], root));
     }
@@ -194,6 +205,7 @@ final class LocalCluster implements AutoCloseable {
         "--listen-client-urls", n.clientUrl(), "--advertise-client-urls", n.clientUrl(),
         "--listen-peer-urls", n.peerUrl(), "--initial-advertise-peer-urls", n.peerUrl(),
         "--initial-cluster", initial, "--initial-cluster-token", "strata-cluster-it"));
+    cmd.addAll(flags);
     cmd.addAll(extra);
     n.process = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile())).start();

@@ -99,6 +99,10 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     respond(observer, () -> {
       List<String> urls = peerUrls(request.getPeerURLsList());
       long id = newMemberId(urls, System.currentTimeMillis() / 1000);
+      // etcd's order: the strict checks (AddMember → mayAddMember) come before the apply-time ones
+      if (strict) {
+        membership.checkAdd(request.getIsLearner());
+      }
       Set<String> taken = new HashSet<>();
       for (Member m : membership.list()) {
         if (m.getID() == id) {
@@ -112,9 +116,6 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
       if (request.getIsLearner()
           && membership.list().stream().filter(Member::getIsLearner).count() + 1 > MemberRegistry.MAX_LEARNERS) {
         throw EtcdError.TOO_MANY_LEARNERS.exception();
-      }
-      if (strict) {
-        membership.checkAdd(request.getIsLearner());
       }
       Member added = Member.newBuilder().setID(id).addAllPeerURLs(urls).setIsLearner(request.getIsLearner()).build();
       join(server.proposeMembership(Request.newBuilder().setMemberAdd(added)));

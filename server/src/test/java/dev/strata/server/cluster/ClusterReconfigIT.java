@@ -43,7 +43,7 @@ class ClusterReconfigIT {
   private static final Pattern REVISION = Pattern.compile("\"revision\":(\\d+)");
   private static final Pattern MEMBER_ID = Pattern.compile("\"member_id\":(\\d+)");
   private static final Pattern APPLIED = Pattern.compile("\"raftAppliedIndex\":(\\d+)");
-  private static final Pattern ADDED = Pattern.compile("Member ([0-9a-f]+) added to cluster ([0-9a-f]+)");
+  private static final Pattern ADDED = Pattern.compile("Member\\s+([0-9a-f]+) added to cluster\\s+([0-9a-f]+)");
   private static final Pattern INITIAL_CLUSTER = Pattern.compile("ETCD_INITIAL_CLUSTER=\"([^\"]*)\"");
 
   @ParameterizedTest

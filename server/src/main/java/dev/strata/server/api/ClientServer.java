@@ -57,6 +57,7 @@ public final class ClientServer implements AutoCloseable {
         NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
             .maxInboundMessageSize(sizeLimit.transportLimit())
             .intercept(sizeLimit)
+            .intercept(new dev.strata.server.membership.LearnerGuard(etcd.raft()::isListener))
             // etcd's --grpc-keepalive-min-time default (5 s): clients pinging that often are not cut off.
             .permitKeepAliveTime(5, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
@@ -71,7 +72,7 @@ public final class ClientServer implements AutoCloseable {
             .addService(lease.definition())
             .addService(lock)
             .addService(election)
-            .addService(cluster);
+            .addService(cluster.definition());
         more.forEach(b::addService);
         Server s = b.build().start();
         started.add(s);

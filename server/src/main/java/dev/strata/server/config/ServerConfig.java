@@ -15,6 +15,8 @@ import java.util.Objects;
  *     {@code --experimental-watch-progress-notify-interval}), already raised to etcd's 100 ms minimum
  * @param snapshotCatchUpEntries Raft entries kept behind a snapshot so a slow follower can catch up from
  *     the log rather than a snapshot ({@code --experimental-snapshot-catchup-entries})
+ * @param strictReconfigCheck etcd's {@code --strict-reconfig-check}: refuse membership changes that could
+ *     lose quorum
  */
 public record ServerConfig(
     String name,
@@ -35,12 +37,16 @@ public record ServerConfig(
     Duration electionTimeoutMin,
     Duration electionTimeoutMax,
     Duration watchProgressNotifyInterval,
-    long snapshotCatchUpEntries) {
+    long snapshotCatchUpEntries,
+    boolean strictReconfigCheck) {
 
   /** etcd's default {@code --experimental-snapshot-catchup-entries} ({@code DefaultSnapshotCatchUpEntries}). */
   public static final long DEFAULT_SNAPSHOT_CATCHUP_ENTRIES = 5000;
 
-  /** The configuration without the snapshot catch-up flag (its etcd default): for callers that predate it. */
+  /**
+   * The configuration with etcd's defaults for the flags added since (--experimental-snapshot-catchup-entries,
+   * --strict-reconfig-check): for callers that predate them.
+   */
   public ServerConfig(String name, Path dataDir, List<URI> listenClientUrls, List<URI> advertiseClientUrls,
       List<URI> listenPeerUrls, List<URI> initialAdvertisePeerUrls, Map<String, List<URI>> initialCluster,
       ClusterState initialClusterState, String initialClusterToken, long snapshotCount, long quotaBackendBytes,
@@ -49,7 +55,7 @@ public record ServerConfig(
     this(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls, initialAdvertisePeerUrls,
         initialCluster, initialClusterState, initialClusterToken, snapshotCount, quotaBackendBytes,
         maxRequestBytes, maxTxnOps, logLevel, backend, electionTimeoutMin, electionTimeoutMax,
-        watchProgressNotifyInterval, DEFAULT_SNAPSHOT_CATCHUP_ENTRIES);
+        watchProgressNotifyInterval, DEFAULT_SNAPSHOT_CATCHUP_ENTRIES, true);
   }
 
   /** etcd's default {@code --experimental-watch-progress-notify-interval}. */

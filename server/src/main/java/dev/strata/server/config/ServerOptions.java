@@ -92,6 +92,10 @@ public final class ServerOptions {
       description = "Duration of periodic watch progress notifications (Go syntax, e.g. 10m, 500ms; min 100ms).")
   String watchProgressNotifyInterval;
 
+  @Option(names = "--strict-reconfig-check", defaultValue = "true", arity = "0..1", fallbackValue = "true",
+      description = "Reject reconfiguration requests that would cause quorum loss.")
+  boolean strictReconfigCheck;
+
   /**
    * Validates the flags as etcd does and returns the member configuration.
    *
@@ -144,7 +148,7 @@ public final class ServerOptions {
         listenPeers, advertisePeers, members, state, initialClusterToken, snapshotCount,
         quotaBackendBytes == 0 ? 2L << 30 : quotaBackendBytes, maxRequestBytes, maxTxnOps, level, backend,
         Duration.ofMillis(electionTimeoutMs), Duration.ofMillis(2 * electionTimeoutMs),
-        watchProgressInterval(watchProgressNotifyInterval), snapshotCatchUpEntries);
+        watchProgressInterval(watchProgressNotifyInterval), snapshotCatchUpEntries, strictReconfigCheck);
   }
 
   /**

@@ -99,6 +99,10 @@ final class BatchApplier implements Applier {
       case LEASE_REVOKE -> leases.revoke(r.getLeaseRevoke());
       case LEASE_CHECKPOINT -> leases.checkpoint(r.getLeaseCheckpoint());
       case MEMBER_ATTRIBUTES -> members.publish(mvcc, r.getMemberAttributes());
+      case MEMBER_ADD -> members.add(mvcc, r.getMemberAdd());
+      case MEMBER_UPDATE -> members.update(mvcc, r.getMemberUpdate());
+      case MEMBER_PROMOTE -> members.promote(mvcc, r.getMemberPromote());
+      case MEMBER_REMOVE -> members.remove(mvcc, r.getMemberRemove());
       case OP_NOT_SET -> throw new IllegalStateException("raft entry request without an operation");
     };
   }

@@ -54,10 +54,12 @@ public final class EtcdServer {
   private final WatchHub watches;
   private final LeaseServer leases;
   private final MemberRegistry members;
+  private final dev.strata.server.membership.Membership membership;
 
   EtcdServer(ServerConfig cfg, ClusterIdentity ids, Backend backend, MvccStore mvcc, RaftNode raft,
       Proposer proposer, Executor executor, WatchHub watches, LeaseServer leases, MemberRegistry members) {
     this.members = members;
+    this.membership = new dev.strata.server.membership.Membership(raft, members, ids);
     this.cfg = cfg;
     this.ids = ids;
     this.backend = backend;
@@ -85,6 +87,11 @@ public final class EtcdServer {
     return members;
   }
 
+  /** The member list (registry + Raft configuration) and etcd's reconfiguration checks. */
+  public dev.strata.server.membership.Membership membership() {
+    return membership;
+  }
+
   /** This member's Raft node (membership and leadership transfer). */
   public RaftNode raft() {
     return raft;
@@ -97,7 +104,17 @@ public final class EtcdServer {
   public CompletableFuture<Void> publishAttributes() {
     var self = io.etcd.jetcd.api.Member.newBuilder().setID(ids.memberId()).setName(cfg.name());
     cfg.advertiseClientUrls().forEach(u -> self.addClientURLs(u.toString()));
+    // recorded only if the member has no peer URLs yet (an initial member's first publish)
+    cfg.initialAdvertisePeerUrls().forEach(u -> self.addPeerURLs(u.toString()));
     return propose(Request.newBuilder().setMemberAttributes(self), Object.class).thenApply(o -> null);
+  }
+
+  /**
+   * Proposes a membership change (add/update/promote/remove) and completes with the member record the
+   * apply produced on this member, or fails with the apply-time etcd error.
+   */
+  public CompletableFuture<io.etcd.jetcd.api.Member> proposeMembership(Request.Builder change) {
+    return propose(change, io.etcd.jetcd.api.Member.class);
   }
 
   /** etcd's header for the Member RPCs ({@code v3rpc/member.go}): no revision. */

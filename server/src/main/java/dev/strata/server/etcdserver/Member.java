@@ -10,6 +10,9 @@ import dev.strata.server.config.ClusterIdentity;
 import dev.strata.server.config.ServerConfig;
 import dev.strata.server.mvcc.MvccOptions;
 import dev.strata.server.mvcc.MvccStore;
+import dev.strata.server.membership.ClusterBootstrap;
+import dev.strata.server.membership.ConfReconciler;
+import dev.strata.server.membership.MemberQueries;
 import dev.strata.server.membership.MemberRegistry;
 import dev.strata.server.raft.Halt;
 import dev.strata.server.raft.RaftNode;
@@ -62,13 +65,15 @@ public final class Member implements AutoCloseable {
   private final MemberLeases leases;
   private final SnapshotCatchUp catchUp;
   private final SnapshotService snapshots;
+  private final ConfReconciler reconciler;
 
   private Member(Backend backend, MvccStore mvcc, Waiters waiters, RaftNode raft, Proposer proposer,
       ExecutorService executor, EtcdServer server, MemberLeases leases, SnapshotCatchUp catchUp,
-      SnapshotService snapshots) {
+      SnapshotService snapshots, ConfReconciler reconciler) {
     this.leases = leases;
     this.catchUp = catchUp;
     this.snapshots = snapshots;
+    this.reconciler = reconciler;
     this.backend = backend;
     this.mvcc = mvcc;
     this.waiters = waiters;
@@ -85,7 +90,6 @@ public final class Member implements AutoCloseable {
    * @throws IllegalArgumentException for an unknown --backend
    */
   public static Member start(ServerConfig cfg, Halt halt) throws IOException {
-    ClusterIdentity ids = ClusterIdentity.of(cfg);
     // finish (or discard) a snapshot install that a crash interrupted: old backend or new, never a mix
     DataDir dataDir = new DataDir(cfg.dataDir());
     new BackendSwap(dataDir).recover();
@@ -98,7 +102,10 @@ public final class Member implements AutoCloseable {
     ExecutorService executor = null;
     WatchHub watches = null;
     MemberLeases leases = null;
+    ConfReconciler reconciler = null;
     try {
+      // after the engine opened the data dir: a joiner asks its peers here (membership.ClusterBootstrap)
+      ClusterIdentity ids = ClusterBootstrap.identity(cfg);
       // the lessor answers the store's "does this lease exist" and is rebuilt from the opened store
       leases = MemberLeases.create(cfg);
       mvcc = MvccStore.open(backend, MvccOptions.defaults().withLeaseExists(leases.lessor()::exists));
@@ -124,8 +131,12 @@ public final class Member implements AutoCloseable {
           leases.start(cfg, ids, raft, proposer, backend, executor), members);
       SnapshotService snapshots = new SnapshotService(backend::readView,
           dataDir.memberDir().resolve("snapshot-spool"), executor);
-      return new Member(backend, mvcc, waiters, raft, proposer, executor, server, leases, catchUp, snapshots);
+      raft.setMemberQueryHandler(new MemberQueries(server.membership(), ids, cfg.strictReconfigCheck(), executor)::answer);
+      reconciler = ConfReconciler.start(raft, server.membership());
+      return new Member(backend, mvcc, waiters, raft, proposer, executor, server, leases, catchUp, snapshots,
+          reconciler);
     } catch (IOException | RuntimeException e) {
+      closeQuietly(reconciler);
       closeQuietly(catchUp);
       closeQuietly(leases);
       closeQuietly(raft);
@@ -194,6 +205,7 @@ public final class Member implements AutoCloseable {
 
   @Override
   public void close() {
+    closeQuietly(reconciler); // it reconfigures Raft: before Raft closes
     closeQuietly(catchUp);
     closeQuietly(leases); // its leader loop proposes: stop it first
     proposer.close();

@@ -455,6 +455,23 @@ public final class MvccStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Stages a put ({@code value} non-null) or delete of a MEMBERS or MEMBERS_REMOVED entry in the current
+   * batch; apply thread only; takes ownership of the arrays.
+   */
+  public void writeMembership(Bucket bucket, byte[] key, byte[] value) {
+    if (bucket != Bucket.MEMBERS && bucket != Bucket.MEMBERS_REMOVED) {
+      throw new IllegalArgumentException("not a membership bucket: " + bucket);
+    }
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      pending.writeMembership(bucket, key, value);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
   /** Stages the removal of a LEASE bucket entry in the current batch; apply thread only. */
   public void deleteLease(long leaseId) {
     lock.writeLock().lock();

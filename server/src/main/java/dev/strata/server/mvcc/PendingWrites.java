@@ -55,6 +55,15 @@ final class PendingWrites {
     batch.put(Bucket.MEMBERS, key, value);
   }
 
+  /** Puts (value non-null) or deletes a MEMBERS / MEMBERS_REMOVED entry; read only at startup. */
+  void writeMembership(dev.strata.backend.Bucket bucket, byte[] key, byte[] value) {
+    if (value == null) {
+      batch.delete(bucket, key);
+    } else {
+      batch.put(bucket, key, value);
+    }
+  }
+
   /** Adds a META entry; META is read only at startup, so it needs no read buffer. */
   void putMeta(byte[] key, byte[] value) {
     batch.put(Bucket.META, key, value);

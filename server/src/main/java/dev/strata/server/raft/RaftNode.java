@@ -77,6 +77,9 @@ public final class RaftNode implements AutoCloseable {
       SnapshotInstaller installer) throws IOException {
     List<RaftPeer> peers = new ArrayList<>();
     for (ClusterIdentity.Member m : ids.members().values()) {
+      if (ids.joined() && m.id() == ids.memberId()) {
+        continue; // a joiner starts outside the configuration: the leader adds it (Ratis staging)
+      }
       URI u = m.peerUrls().get(0);
       peers.add(RaftPeer.newBuilder().setId(m.hexId()).setAddress(u.getHost() + ":" + u.getPort()).build());
     }
@@ -84,15 +87,17 @@ public final class RaftNode implements AutoCloseable {
     URI listen = cfg.listenPeerUrls().get(0);
     RaftProperties props = RaftProps.of(cfg, RaftProps.storageDir(cfg.dataDir()).toPath(), listen.getHost(), listen.getPort());
     RaftServer server = RaftServer.newBuilder()
-        .setServerId(RaftPeerId.valueOf(ids.self().hexId()))
-        .setGroup(group)
+        .setServerId(RaftPeerId.valueOf(Long.toHexString(ids.memberId())))
+        // Ratis requires a server to be in the group it is built with: a joiner starts with the group's
+        // id only and takes the configuration from the leader's log ("start with initializing state")
+        .setGroup(ids.joined() ? RaftGroup.valueOf(group.getGroupId()) : group)
         .setProperties(props)
         .setStateMachine(new StrataStateMachine(applier, halt, installer))
         // FORMAT refuses an existing dir; RECOVER opens it, or creates it on first start (ratis.md).
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
     server.start();
-    LOG.info("raft started: peerId={} group={} peers={} storage={}", ids.self().hexId(),
+    LOG.info("raft started: peerId={} group={} peers={} storage={}", Long.toHexString(ids.memberId()),
         group.getGroupId().getUuid(), peers.size(), RaftProps.storageDir(cfg.dataDir()));
     return new RaftNode(server, group, props, cfg.requestTimeout());
   }
@@ -346,6 +351,139 @@ public final class RaftNode implements AutoCloseable {
     RaftClientReply reply = forwarder().admin().setConfiguration(servers, listeners);
     if (!reply.isSuccess()) {
       throw reply.getException() != null ? reply.getException() : new IOException("reconfiguration failed");
+    }
+  }
+
+  /** Installs the answer to membership queries (one 0x00 byte, then the query; see StrataStateMachine). */
+  public void setMemberQueryHandler(java.util.function.Function<byte[], CompletableFuture<byte[]>> handler) {
+    ((StrataStateMachine) division().getStateMachine()).setMemberQueryHandler(handler);
+  }
+
+  /**
+   * True while this member is a learner: a listener in the current configuration. Not the Ratis role: a
+   * member that joined outside the configuration keeps the FOLLOWER role after the leader added it as
+   * a listener (Ratis 3.2.2 changes LISTENER to FOLLOWER on a configuration entry, never the reverse).
+   */
+  public boolean isListener() {
+    return division().getRaftConf().getPeer(server.getId(),
+        org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER) != null;
+  }
+
+  /** The Raft transport address (host:port) of a member in the current configuration. */
+  public java.util.Optional<String> peerAddress(long memberId) {
+    RaftPeer p = division().getRaftConf().getPeer(RaftPeerId.valueOf(Long.toHexString(memberId)),
+        org.apache.ratis.proto.RaftProtos.RaftPeerRole.FOLLOWER,
+        org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER);
+    return p == null ? java.util.Optional.empty() : java.util.Optional.of(p.getAddress());
+  }
+
+  /** The leader's last log index (etcd: the leader's own Match); 0 off the leader. */
+  public long lastLogIndex() {
+    var last = division().getRaftLog().getLastEntryTermIndex();
+    return last == null ? 0 : last.getIndex();
+  }
+
+  /**
+   * The leader's match index for {@code memberId} (voter or listener), if this member leads and
+   * replicates to it. Ratis lists follower infos and match indices in the same appender order.
+   */
+  public java.util.OptionalLong followerMatchIndex(long memberId) {
+    var info = division().getInfo();
+    long[] match = info.getFollowerMatchIndices();
+    if (match == null || !info.isLeader()) {
+      return java.util.OptionalLong.empty();
+    }
+    var followers = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+    if (followers.size() != match.length) {
+      return java.util.OptionalLong.empty(); // appenders changed between the two reads
+    }
+    for (int i = 0; i < match.length; i++) {
+      if (Long.parseUnsignedLong(followers.get(i).getId().getId().toStringUtf8(), 16) == memberId) {
+        return java.util.OptionalLong.of(match[i]);
+      }
+    }
+    return java.util.OptionalLong.empty();
+  }
+
+  /**
+   * On the leader, in-process: asks Ratis for exactly these voters and learners (member id to transport
+   * address; members already in the configuration keep their peer entry). Ratis first bootstraps peers
+   * that are new to the configuration and commits the new one only once they caught up; it fails with
+   * ReconfigurationTimeoutException if a new peer does not answer for 3 election timeouts, and with
+   * ReconfigurationInProgressException while another change is staged.
+   */
+  public CompletableFuture<Void> setConfiguration(java.util.Map<Long, String> voters,
+      java.util.Map<Long, String> learners) {
+    var conf = division().getRaftConf();
+    java.util.function.Function<java.util.Map.Entry<Long, String>, RaftPeer> peer = e -> {
+      RaftPeerId id = RaftPeerId.valueOf(Long.toHexString(e.getKey()));
+      RaftPeer existing = conf.getPeer(id, org.apache.ratis.proto.RaftProtos.RaftPeerRole.FOLLOWER,
+          org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER);
+      return existing != null ? existing : RaftPeer.newBuilder().setId(id).setAddress(e.getValue()).build();
+    };
+    List<RaftPeer> servers = voters.entrySet().stream().map(peer).toList();
+    List<RaftPeer> listeners = learners.entrySet().stream().map(peer).toList();
+    var request = new org.apache.ratis.protocol.SetConfigurationRequest(clientId, server.getId(),
+        group.getGroupId(), callIds.incrementAndGet(),
+        org.apache.ratis.protocol.SetConfigurationRequest.Arguments.newBuilder()
+            .setServersInNewConf(servers).setListenersInNewConf(listeners).build());
+    CompletableFuture<RaftClientReply> reply;
+    try {
+      reply = server.setConfigurationAsync(request);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return reply.thenApply(r -> {
+      if (!r.isSuccess()) {
+        throw new java.util.concurrent.CompletionException(
+            r.getException() != null ? r.getException() : new IOException("reconfiguration failed"));
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Works around a Ratis 3.2.2 bug, on the leader: a listener added by setConfiguration is staged like a
+   * new voter, but when staging ends LeaderStateImpl.checkStaging marks caught up only the lagging
+   * followers {@code containsInConf(id)} finds, and that defaults to the FOLLOWER role. The listener's
+   * appender then keeps sending {@code initializing=true}, so the listener never leaves STARTING and
+   * refuses every request (ServerNotReadyException) until the next leader change. Marks the follower
+   * info of {@code memberId} caught up, through reflection (the types are package-private); returns
+   * false, having logged why, if that is not possible.
+   */
+  public boolean markCaughtUp(long memberId) {
+    try {
+      Object division = division();
+      var getRole = division.getClass().getDeclaredMethod("getRole");
+      getRole.setAccessible(true);
+      Object role = getRole.invoke(division);
+      var getLeaderState = role.getClass().getDeclaredMethod("getLeaderState");
+      getLeaderState.setAccessible(true);
+      var leader = (java.util.Optional<?>) getLeaderState.invoke(role);
+      if (leader.isEmpty()) {
+        return false;
+      }
+      var getLogAppender = leader.get().getClass().getDeclaredMethod("getLogAppender", RaftPeerId.class);
+      getLogAppender.setAccessible(true);
+      var appender = (java.util.Optional<?>) getLogAppender.invoke(leader.get(),
+          RaftPeerId.valueOf(Long.toHexString(memberId)));
+      if (appender.isEmpty()) {
+        return false;
+      }
+      Object follower = ((org.apache.ratis.server.leader.LogAppender) appender.get()).getFollower();
+      var isCaughtUp = follower.getClass().getDeclaredMethod("isCaughtUp");
+      isCaughtUp.setAccessible(true);
+      if ((Boolean) isCaughtUp.invoke(follower)) {
+        return true;
+      }
+      var catchUp = follower.getClass().getDeclaredMethod("catchUp");
+      catchUp.setAccessible(true);
+      catchUp.invoke(follower);
+      LOG.info("marked listener caught up (Ratis listener staging workaround): peer={}", Long.toHexString(memberId));
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.warn("cannot mark listener caught up: peer={} error=\"{}\"", Long.toHexString(memberId), e.toString());
+      return false;
     }
   }
 

@@ -41,6 +41,7 @@ final class StrataStateMachine extends BaseStateMachine {
   private volatile Function<byte[], CompletableFuture<byte[]>> queryHandler;
   /** Set by {@link RaftNode#close}: any other close of the state machine is Ratis giving up. */
   private volatile boolean closeExpected;
+  private volatile Function<byte[], CompletableFuture<byte[]>> memberQueryHandler;
 
   StrataStateMachine(Applier applier, Halt halt, SnapshotInstaller installer) {
     this.applier = applier;
@@ -119,13 +120,20 @@ final class StrataStateMachine extends BaseStateMachine {
     this.queryHandler = handler;
   }
 
+  /** Answers membership queries (joiners, promote checks): the bytes after the 0x00 marker. */
+  void setMemberQueryHandler(Function<byte[], CompletableFuture<byte[]>> handler) {
+    this.memberQueryHandler = handler;
+  }
+
   @Override
   public CompletableFuture<Message> query(Message request) {
     // An empty message is the linearizable read barrier: Ratis calls it once applied >= read index.
     if (request.getContent().isEmpty()) {
       return CompletableFuture.completedFuture(Message.EMPTY);
     }
-    Function<byte[], CompletableFuture<byte[]>> h = queryHandler;
+    // a leading 0x00 byte (never the first byte of a protobuf message) marks a membership query
+    boolean member = request.getContent().byteAt(0) == 0;
+    Function<byte[], CompletableFuture<byte[]>> h = member ? memberQueryHandler : queryHandler;
     if (h == null) {
       return CompletableFuture.failedFuture(new IllegalStateException("no query handler yet"));
     }
@@ -157,6 +165,14 @@ final class StrataStateMachine extends BaseStateMachine {
   @Override
   public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto roleInfo,
       TermIndex firstTermIndexInLog) {
+    // Ratis notifies every bootstrapping peer (a member being added) once, whenever the leader has a
+    // snapshot, even if its log still holds everything the peer needs. Answering null ("no snapshot")
+    // makes the leader mark the attempt and catch the peer up from the log.
+    if (firstTermIndexInLog.getIndex() <= applier.appliedIndex() + 1) {
+      LOG.info("leader offers a snapshot but its log reaches back far enough: leaderFirstLogIndex={} appliedIndex={}",
+          firstTermIndexInLog.getIndex(), applier.appliedIndex());
+      return CompletableFuture.completedFuture(null);
+    }
     LOG.warn("leader asks for a snapshot install: leader={} leaderFirstLogIndex={} appliedIndex={}",
         roleInfo.getFollowerInfo().getLeaderInfo().getId().getId().toStringUtf8(),
         firstTermIndexInLog.getIndex(), applier.appliedIndex());

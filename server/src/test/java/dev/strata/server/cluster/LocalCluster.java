@@ -104,11 +104,14 @@ final class LocalCluster implements AutoCloseable {
 
   private final List<Node> nodes = new ArrayList<>();
   private final Path jar;
-  private final List<String> extraFlags;
+  private final Path root;
 
-  private LocalCluster(Path jar, List<String> extraFlags) {
+  private final List<String> flags;
+
+  private LocalCluster(Path jar, Path root, List<String> flags) {
     this.jar = jar;
-    this.extraFlags = List.copyOf(extraFlags);
+    this.root = root;
+    this.flags = List.copyOf(flags);
   }
 
   /** Starts one member per engine ("btree"/"lsm") and waits until each serves and has published. */
@@ -116,8 +119,11 @@ final class LocalCluster implements AutoCloseable {
     return start(List.of(), engines);
   }
 
-  /** {@link #start(String...)} with {@code extraFlags} (e.g. "--snapshot-count", "100") on every member. */
-  static LocalCluster start(List<String> extraFlags, String... engines) throws Exception {
+  /**
+   * Like {@link #start(String...)}, every member (also those added later) launched with {@code flags}
+   * too, e.g. a small --snapshot-count.
+   */
+  static LocalCluster start(List<String> flags, String... engines) throws Exception {
     Path target = Path.of("").toAbsolutePath().resolve("target");
     if (!Files.isDirectory(target.resolve("lib"))) {
       target = Path.of("").toAbsolutePath().resolve("server/target");
@@ -129,7 +135,7 @@ final class LocalCluster implements AutoCloseable {
           && !p.toString().endsWith("-tests.jar") && !p.toString().endsWith("-sources.jar"))
           .findFirst().orElseThrow(() -> new IllegalStateException("no server jar in target/: mvn package first"));
     }
-    LocalCluster c = new LocalCluster(privateCopy(jar, target), extraFlags);
+    LocalCluster c = new LocalCluster(privateCopy(jar, target), root, flags);
     for (int i = 0; i < engines.length; i++) {
       c.nodes.add(new Node("m" + (i + 1), engines[i], root));
     }
@@ -188,8 +194,38 @@ final class LocalCluster implements AutoCloseable {
     awaitLine(n, READY_LINE, n.starts, List.of(n));
   }
 
+  /**
+   * A new member (not started, not in the cluster yet): ports and data dir reserved, so its peer URL can
+   * go into {@code etcdctl member add}.
+   */
+  Node newNode(String name, String engine) throws IOException {
+    Node n = new Node(name, engine, root);
+    nodes.add(n);
+    return n;
+  }
+
+  /**
+   * Starts a member added with {@code member add} as etcd's printout says: --initial-cluster as given
+   * (ETCD_INITIAL_CLUSTER) and --initial-cluster-state existing; waits until it serves.
+   */
+  void join(Node n, String initialCluster) throws Exception {
+    launch(n, initialCluster, List.of("--initial-cluster-state", "existing"));
+    awaitLine(n, READY_LINE, n.starts, List.of(n));
+  }
+
+  /** Stops a member gracefully (SIGTERM) and waits for it to exit. */
+  void stop(Node n) throws InterruptedException {
+    n.process.destroy();
+    if (!n.process.waitFor(30, TimeUnit.SECONDS)) {
+      n.process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
   private void launch(Node n) throws IOException {
-    String initial = nodes.stream().map(m -> m.name + "=" + m.peerUrl()).collect(Collectors.joining(","));
+    launch(n, nodes.stream().map(m -> m.name + "=" + m.peerUrl()).collect(Collectors.joining(",")), List.of());
+  }
+
+  private void launch(Node n, String initial, List<String> extra) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
         "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
@@ -198,7 +234,8 @@ final class LocalCluster implements AutoCloseable {
         "--listen-client-urls", n.clientUrl(), "--advertise-client-urls", n.clientUrl(),
         "--listen-peer-urls", n.peerUrl(), "--initial-advertise-peer-urls", n.peerUrl(),
         "--initial-cluster", initial, "--initial-cluster-token", "strata-cluster-it"));
-    cmd.addAll(extraFlags);
+    cmd.addAll(flags);
+    cmd.addAll(extra);
     n.process = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile())).start();
     n.starts++;

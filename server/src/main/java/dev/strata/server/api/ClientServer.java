@@ -57,6 +57,7 @@ public final class ClientServer implements AutoCloseable {
         NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
             .maxInboundMessageSize(sizeLimit.transportLimit())
             .intercept(sizeLimit)
+            .intercept(new RequireLeader(etcd.raft()::leaderId))
             // etcd's --grpc-keepalive-min-time default (5 s): clients pinging that often are not cut off.
             .permitKeepAliveTime(5, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)

@@ -59,6 +59,14 @@ final class LocalCluster implements AutoCloseable {
       process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /** SIGTERM: a clean stop; kill -9 if it has not exited in 15 s. */
+    void stop() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        kill9();
+      }
+    }
+
     String logText() {
       try {
         return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
@@ -144,6 +152,19 @@ final class LocalCluster implements AutoCloseable {
 
   String endpoints() {
     return nodes.stream().filter(Node::alive).map(Node::clientUrl).collect(Collectors.joining(","));
+  }
+
+  /**
+   * Restarts stopped members together, then waits until each serves: a member serves only once a
+   * quorum runs, so restarting them one by one would wait forever when a quorum needs several.
+   */
+  void restartAll(List<Node> stopped) throws Exception {
+    for (Node n : stopped) {
+      launch(n);
+    }
+    for (Node n : stopped) {
+      awaitLine(n, READY_LINE, n.starts, stopped);
+    }
   }
 
   /** Restarts a killed member on its data dir and waits until it serves again. */

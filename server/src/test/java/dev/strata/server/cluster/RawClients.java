@@ -1,0 +1,64 @@
+package dev.strata.server.cluster;
+
+import dev.strata.server.cluster.LocalCluster.Node;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.MaintenanceGrpc;
+import io.etcd.jetcd.api.StatusRequest;
+import io.etcd.jetcd.api.StatusResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Plain gRPC stubs, one channel per member: unlike jetcd and etcdctl they never retry, so a test sees
+ * exactly what one member answered and when.
+ */
+final class RawClients implements AutoCloseable {
+
+  private final Map<Node, ManagedChannel> channels = new HashMap<>();
+
+  RawClients(List<Node> nodes) {
+    for (Node n : nodes) {
+      channels.put(n, NettyChannelBuilder.forAddress("127.0.0.1", n.clientPort).usePlaintext().build());
+    }
+  }
+
+  KVGrpc.KVBlockingStub kv(Node n, long deadlineSeconds) {
+    return KVGrpc.newBlockingStub(channels.get(n)).withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS);
+  }
+
+  /** A KV stub whose calls carry clientv3's require-leader metadata ({@code hasleader: true}). */
+  KVGrpc.KVBlockingStub kvRequiringLeader(Node n, long deadlineSeconds) {
+    Metadata md = new Metadata();
+    md.put(Metadata.Key.of("hasleader", Metadata.ASCII_STRING_MARSHALLER), "true");
+    return kv(n, deadlineSeconds).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
+  }
+
+  StatusResponse status(Node n) {
+    return MaintenanceGrpc.newBlockingStub(channels.get(n)).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .status(StatusRequest.getDefaultInstance());
+  }
+
+  MaintenanceGrpc.MaintenanceBlockingStub maintenance(Node n) {
+    return MaintenanceGrpc.newBlockingStub(channels.get(n)).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /** The leader id {@code n} reports, or -1 if it does not answer. */
+  long leaderSeenBy(Node n) {
+    try {
+      return status(n).getLeader();
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+
+  @Override
+  public void close() {
+    channels.values().forEach(ManagedChannel::shutdownNow);
+  }
+}

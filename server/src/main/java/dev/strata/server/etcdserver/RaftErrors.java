@@ -10,10 +10,13 @@ import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
+import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.ServerNotReadyException;
 
 /** Maps replication and read-barrier failures to the etcd errors clients know how to retry. */
 final class RaftErrors {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RaftErrors.class);
 
   private RaftErrors() {}
 
@@ -22,7 +25,8 @@ final class RaftErrors {
     if (e instanceof EtcdException ee) {
       return ee;
     }
-    if (e instanceof TimeoutException) {
+    if (e instanceof TimeoutException || e instanceof ReadIndexException) {
+      // ReadIndexException (leader unknown) surfaces only once RaftNode's retries reached the timeout
       return EtcdError.TIMEOUT.exception();
     }
     if (e instanceof NotLeaderException nle) {
@@ -36,6 +40,7 @@ final class RaftErrors {
     if (e instanceof AlreadyClosedException || e instanceof ServerNotReadyException) {
       return EtcdError.STOPPED.exception();
     }
+    LOG.warn("raft failure reported as request timed out: error=\"{}\"", e.toString());
     return EtcdError.TIMEOUT.exception();
   }
 

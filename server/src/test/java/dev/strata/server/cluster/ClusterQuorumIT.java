@@ -89,8 +89,8 @@ class ClusterQuorumIT {
       long stoppedAt = System.nanoTime();
       List<Node> three = alive(nodes);
       await(() -> {
-        long seen = raw.leaderSeenBy(three.get(0));
-        return seen > 0 && seen != leaderId && raw.kv(three.get(0), 20).put(put(PREFIX + "probe", "x")) != null;
+        Long seen = raw.leaderSeenBy(three.get(0));
+        return seen != null && seen != 0 && seen != leaderId && raw.kv(three.get(0), 20).put(put(PREFIX + "probe", "x")) != null;
       }, Duration.ofSeconds(30));
       lap("new leader after stopping 2 of 5", stoppedAt);
       int before = acked.size();
@@ -106,7 +106,7 @@ class ClusterQuorumIT {
       third.stop();
       List<Node> two = alive(nodes);
       long lostAt = System.nanoTime();
-      await(() -> two.stream().allMatch(n -> raw.leaderSeenBy(n) == 0), Duration.ofSeconds(30));
+      await(() -> two.stream().allMatch(n -> Long.valueOf(0).equals(raw.leaderSeenBy(n))), Duration.ofSeconds(30));
       lap("survivors report no leader", lostAt);
 
       // the slow answers run together: put, linearizable get (raw, no client retry), etcdctl put
@@ -183,7 +183,20 @@ class ClusterQuorumIT {
 
   /** Linearizable reads through {@code n} see every acknowledged write at its revision. */
   private static void assertAllAcknowledged(RawClients raw, Node n, Map<String, Long> acked) {
-    RangeResponse r = raw.kv(n, 20).range(range(PREFIX, false));
+    RangeResponse r;
+    long start = System.nanoTime();
+    try {
+      r = raw.kv(n, 20).range(range(PREFIX, false));
+    } catch (StatusRuntimeException e) {
+      String status;
+      try {
+        status = raw.status(n).toString().replace('\n', ' ');
+      } catch (StatusRuntimeException s) {
+        status = s.toString();
+      }
+      throw new AssertionError("linearizable read through " + n + " failed after "
+          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms: " + e.getStatus() + "; status: " + status, e);
+    }
     assertThat(keyRevisions(r)).as("acknowledged writes read through " + n).containsAllEntriesOf(acked);
   }
 
@@ -197,7 +210,11 @@ class ClusterQuorumIT {
 
   private static Node leaderNode(RawClients raw, List<Node> among) {
     long[] leader = new long[1];
-    await(() -> (leader[0] = raw.leaderSeenBy(among.get(0))) > 0, Duration.ofSeconds(30));
+    await(() -> {
+      Long seen = raw.leaderSeenBy(among.get(0));
+      leader[0] = seen == null ? 0 : seen;
+      return leader[0] != 0;
+    }, Duration.ofSeconds(30));
     for (Node n : among) {
       if (raw.status(n).getHeader().getMemberId() == leader[0]) {
         return n;

@@ -28,8 +28,12 @@ final class RawClients implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits for the connection within the deadline: after a member restarts, its channel may still be
+   * in reconnect backoff, and a fail-fast call would see "connection refused" instead of the member.
+   */
   KVGrpc.KVBlockingStub kv(Node n, long deadlineSeconds) {
-    return KVGrpc.newBlockingStub(channels.get(n)).withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS);
+    return KVGrpc.newBlockingStub(channels.get(n)).withWaitForReady().withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS);
   }
 
   /** A KV stub whose calls carry clientv3's require-leader metadata ({@code hasleader: true}). */
@@ -45,15 +49,18 @@ final class RawClients implements AutoCloseable {
   }
 
   MaintenanceGrpc.MaintenanceBlockingStub maintenance(Node n) {
-    return MaintenanceGrpc.newBlockingStub(channels.get(n)).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return MaintenanceGrpc.newBlockingStub(channels.get(n)).withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
-  /** The leader id {@code n} reports, or -1 if it does not answer. */
-  long leaderSeenBy(Node n) {
+  /**
+   * The leader id {@code n} reports (0: none; ids are unsigned, so compare with 0, not by sign), or
+   * null if it does not answer.
+   */
+  Long leaderSeenBy(Node n) {
     try {
       return status(n).getLeader();
     } catch (RuntimeException e) {
-      return -1;
+      return null;
     }
   }
 

@@ -39,6 +39,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *       exceeded} and exits 1;
  *   <li>linearizable Range: after 7 s, UNAVAILABLE {@code etcdserver: request timed out};
  *   <li>any call carrying {@code hasleader: true}: at once, UNAVAILABLE {@code etcdserver: no leader};
+ *       such streams already open end with it after 3 leaderless election timeouts;
  *   <li>serializable Range: answered locally; Status lists {@code etcdserver: no leader} in errors.
  * </ul>
  * Restarting the stopped members restores service, and all members agree on HashKV at one revision.
@@ -62,6 +63,12 @@ class ClusterQuorumIT {
       for (int i = 0; i < 10; i++) {
         Node via = nodes.get(i % nodes.size());
         acked.put(PREFIX + "a" + i, raw.kv(via, 20).put(put(PREFIX + "a" + i, "v")).getHeader().getRevision());
+      }
+
+      // watches that require a leader (etcdctl watch sets hasleader): ended once leaderless too long
+      Map<Node, CompletableFuture<Status>> watches = new java.util.HashMap<>();
+      for (Node n : nodes) {
+        watches.put(n, raw.watchRequiringLeader(n, PREFIX + "watched"));
       }
 
       // stop 2 members, the leader among them (kill -9 the leader, SIGTERM a follower), while a
@@ -145,6 +152,14 @@ class ClusterQuorumIT {
       Etcdctl.Result e = etcdctlPut.get(60, TimeUnit.SECONDS);
       assertThat(e.exitCode()).as(e.toString()).isEqualTo(1);
       assertThat(e.stderr()).contains("context deadline exceeded");
+      // etcd's monitorLeader: open require-leader streams end after 3 leaderless election timeouts
+      for (Node n : two) {
+        Status ended = watches.get(n).get(15, TimeUnit.SECONDS);
+        assertThat(ended.getCode()).as("watch on " + n + ": " + ended).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(ended.getDescription()).isEqualTo("etcdserver: no leader");
+      }
+      Status refused = raw.watchRequiringLeader(two.get(0), PREFIX + "watched").get(15, TimeUnit.SECONDS);
+      assertThat(refused.getDescription()).as(refused.toString()).isEqualTo("etcdserver: no leader");
       lap("quorum-loss answers", lostAt);
 
       // the stopped members come back: service resumes, nothing acknowledged is lost, all converge

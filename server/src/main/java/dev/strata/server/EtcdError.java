@@ -43,6 +43,12 @@ public enum EtcdError {
   LEADER_CHANGED(Status.Code.UNAVAILABLE, "etcdserver: leader changed"),
   STOPPED(Status.Code.UNAVAILABLE, "etcdserver: server stopped"),
   TIMEOUT(Status.Code.UNAVAILABLE, "etcdserver: request timed out"),
+  /**
+   * Not an etcd error but Go's {@code context.DeadlineExceeded}, which etcd 3.4's {@code togRPCError}
+   * passes through raw and grpc-go 1.26 sends as UNKNOWN: what a proposal gets when no leader took it
+   * before the request timeout (it waits in raft's proposal channel). Measured on 3.4.23.
+   */
+  CONTEXT_DEADLINE_EXCEEDED(Status.Code.UNKNOWN, "context deadline exceeded"),
   TOO_MANY_REQUESTS(Status.Code.UNKNOWN, "etcdserver: too many requests");
 
   private final Status.Code code;

@@ -26,9 +26,11 @@ public final class ClientServer implements AutoCloseable {
   private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
 
   private final List<Server> servers;
+  private final RequireLeader requireLeader;
 
-  private ClientServer(List<Server> servers) {
+  private ClientServer(List<Server> servers, RequireLeader requireLeader) {
     this.servers = servers;
+    this.requireLeader = requireLeader;
   }
 
   public static ClientServer start(EtcdServer etcd) throws IOException {
@@ -51,6 +53,7 @@ public final class ClientServer implements AutoCloseable {
     LockService lock = new LockService(local);
     ElectionService election = new ElectionService(local);
     ClusterService cluster = new ClusterService(etcd);
+    RequireLeader requireLeader = new RequireLeader(etcd.raft()::leaderId, etcd.config().electionTimeoutMin());
     try {
       ReceiveSizeLimit sizeLimit = new ReceiveSizeLimit(etcd.config().maxRequestBytes() + GRPC_OVERHEAD_BYTES);
       for (URI url : etcd.config().listenClientUrls()) {
@@ -58,6 +61,7 @@ public final class ClientServer implements AutoCloseable {
             .maxInboundMessageSize(sizeLimit.transportLimit())
             .intercept(sizeLimit)
             .intercept(new dev.strata.server.membership.LearnerGuard(etcd.raft()::isListener))
+            .intercept(requireLeader)
             // etcd's --grpc-keepalive-min-time default (5 s): clients pinging that often are not cut off.
             .permitKeepAliveTime(5, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
@@ -80,9 +84,10 @@ public final class ClientServer implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       started.forEach(Server::shutdownNow);
+      requireLeader.close();
       throw new IOException("cannot listen on client URL: " + e.getMessage(), e);
     }
-    return new ClientServer(started);
+    return new ClientServer(started, requireLeader);
   }
 
   /** The port actually bound for the i-th URL (useful when it was 0). */
@@ -92,6 +97,7 @@ public final class ClientServer implements AutoCloseable {
 
   @Override
   public void close() {
+    requireLeader.close();
     servers.forEach(Server::shutdown);
     for (Server s : servers) {
       try {

@@ -200,6 +200,10 @@ public final class EtcdServer {
     UnknownFieldSet.Builder extra = UnknownFieldSet.newBuilder()
         .addField(7, UnknownFieldSet.Field.newBuilder().addVarint(raft.appliedIndex()).build()) // raftAppliedIndex
         .addField(9, UnknownFieldSet.Field.newBuilder().addVarint(stats.bytesInUse()).build()); // dbSizeInUse
+    if (raft.leaderId() == 0) { // errors, as etcd 3.4 fills it (etcdctl's ERRORS column)
+      extra.addField(8, UnknownFieldSet.Field.newBuilder()
+          .addLengthDelimited(com.google.protobuf.ByteString.copyFromUtf8(EtcdError.NO_LEADER.message())).build());
+    }
     return StatusResponse.newBuilder()
         .setHeader(header(ResponseHeader.getDefaultInstance()))
         .setVersion(Version.ETCD_API)
@@ -270,11 +274,12 @@ public final class EtcdServer {
   }
 
   private <T> CompletableFuture<T> propose(Request.Builder request, Class<T> type) {
+    boolean leaderless = raft.leaderId() == 0;
     return proposer.propose(request)
         .orTimeout(cfg.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .handleAsync((resp, err) -> {
           if (err != null) {
-            throw RaftErrors.toEtcd(err);
+            throw RaftErrors.proposalFailure(err, leaderless && raft.leaderId() == 0);
           }
           return type.cast(resp);
         }, executor);

@@ -41,11 +41,12 @@ final class LeaseProposals implements LeaseServer.Proposals {
       throw EtcdError.TOO_MANY_REQUESTS.exception();
     }
     admission.checkSize(request.build().getSerializedSize());
+    boolean leaderless = raft.leaderId() == 0;
     return proposer.propose(request)
         .orTimeout(cfg.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .handleAsync((resp, err) -> {
           if (err != null) {
-            throw RaftErrors.toEtcd(err);
+            throw RaftErrors.proposalFailure(err, leaderless && raft.leaderId() == 0);
           }
           return resp;
         }, executor);

@@ -23,14 +23,18 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.ServerNotReadyException;
+import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +54,8 @@ public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
   /** Retry pause while the leader is not ready yet (first entries after an election). */
   private static final long RETRY_MS = 10;
+  /** Pause between the forwarding client's attempts (leader unknown, unreachable, or not ready). */
+  private static final long FORWARD_RETRY_MS = 100;
 
   private final RaftServer server;
   private final RaftGroup group;
@@ -117,7 +123,7 @@ public final class RaftNode implements AutoCloseable {
     submitLocally(newRequest(msg, RaftClientRequest.writeRequestType()), result, (r, failure) -> {
       if (failure == null) {
         result.complete(r.getLogIndex());
-      } else if (failure instanceof NotLeaderException nle) {
+      } else if (failure instanceof NotLeaderException nle && nle.getSuggestedLeader() != null) {
         forward(msg, nle, result);
       } else if (retryable(failure) && System.nanoTime() < deadline) {
         retries.schedule(() -> submit(msg, deadline, result), RETRY_MS, TimeUnit.MILLISECONDS);
@@ -130,9 +136,19 @@ public final class RaftNode implements AutoCloseable {
   /** A follower admitted the writes: the leader appends them; the reply comes after its apply. */
   private void forward(Message msg, NotLeaderException nle, CompletableFuture<Long> result) {
     LOG.debug("forwarding entry to leader: leader={}", nle.getSuggestedLeader());
-    forwarder().async().send(msg).whenComplete((r, err) -> {
-      if (err != null) {
-        result.completeExceptionally(err);
+    RaftClient client = forwarder();
+    client.async().send(msg).whenComplete((r, err) -> {
+      Throwable failure = err == null ? null : unwrap(err);
+      if (failure != null) {
+        if (discardIfBroken(client, failure)) {
+          // Failed together with an earlier write the client gave up on. It may have reached the
+          // leader, so it is not resent (a txn must not apply twice): its outcome is unknown, which
+          // etcd reports as a timeout.
+          result.completeExceptionally(new java.util.concurrent.TimeoutException(
+              "forwarding to the leader failed: " + failure.getMessage()));
+        } else {
+          result.completeExceptionally(failure);
+        }
       } else if (r.isSuccess()) {
         result.complete(r.getLogIndex());
       } else {
@@ -141,13 +157,50 @@ public final class RaftNode implements AutoCloseable {
     });
   }
 
+  /**
+   * Once Ratis' ordered client gives up on a write (retries exhausted) it closes its sliding window
+   * for good, and every later write through it fails at once: replace it. True if {@code failure}
+   * was such a give-up.
+   */
+  private boolean discardIfBroken(RaftClient client, Throwable failure) {
+    if (!(failure instanceof RaftRetryFailureException || failure instanceof AlreadyClosedException)) {
+      return false;
+    }
+    synchronized (this) {
+      if (forwarder != client) {
+        return true;
+      }
+      forwarder = null;
+    }
+    LOG.info("replacing the forwarding raft client after: {}", failure.toString());
+    try {
+      retries.execute(() -> {
+        try {
+          client.close();
+        } catch (IOException | RuntimeException e) {
+          LOG.debug("closing the old forwarding client failed: {}", e.toString());
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing down: close() closes the current forwarder; this one goes with the JVM
+    }
+    return true;
+  }
+
   private RaftClient forwarder() {
     RaftClient c = forwarder;
     if (c == null) {
       synchronized (this) {
         if (forwarder == null) {
+          // Ratis' default policy retries forever without sleeping: without a leader it spun a core
+          // and retried the write long after the caller had its timeout. Give up near the request
+          // timeout instead, like the calls it serves. Its own client id: Ratis' retry cache is keyed
+          // by (client id, call id), and its call ids and ours for local submissions are counted apart.
           forwarder = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties)
-              .setClientId(clientId).build();
+              .setClientId(ClientId.randomId()).setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                  (int) Math.max(1, timeout.toMillis() / FORWARD_RETRY_MS),
+                  TimeDuration.valueOf(FORWARD_RETRY_MS, TimeUnit.MILLISECONDS)))
+              .build();
         }
         c = forwarder;
       }

@@ -84,7 +84,7 @@ class ClusterQuorumIT {
           }
           String key = PREFIX + "w" + i;
           try {
-            acked.put(key, raw.kv(via, 20).put(put(key, "w")).getHeader().getRevision());
+            acked.put(key, raw.kv(via, 10).put(put(key, "w")).getHeader().getRevision());
           } catch (StatusRuntimeException e) {
             LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // not acknowledged: may or may not exist
           }
@@ -101,7 +101,8 @@ class ClusterQuorumIT {
       }, Duration.ofSeconds(30));
       lap("new leader after stopping 2 of 5", stoppedAt);
       int before = acked.size();
-      await(() -> acked.size() >= before + 10, Duration.ofSeconds(30));
+      // generous: on a loaded 2-core machine 5 JVMs plus builds make each write slow
+      await(() -> acked.size() >= before + 5, Duration.ofSeconds(60));
       writing.set(false);
       writer.get(60, TimeUnit.SECONDS);
       for (Node n : three) {

@@ -37,6 +37,7 @@ final class TreeIndex {
   /** Forgets every key (before a rebuild from a replaced backend). */
   void clear() {
     tree.clear();
+    byKey.clear();
   }
 
   /** The state of {@code key} at {@code atRev}, or null if the key did not exist then. */

@@ -151,10 +151,24 @@ public final class RaftNode implements AutoCloseable {
         }
       } else if (r.isSuccess()) {
         result.complete(r.getLogIndex());
+        pullCommitIndex(r.getLogIndex());
       } else {
         result.completeExceptionally(r.getException());
       }
     });
+  }
+
+  /**
+   * The leader applied a forwarded entry, but this follower applies it (and answers its clients) only
+   * once it learns the new commit index, and Ratis' leader sends no append for a commit-index change
+   * alone: it waits for the next entry or heartbeat, up to half an election timeout (~500 ms per
+   * forwarded write, measured). A ReadIndex makes the leader heartbeat this follower at once
+   * (Ratis' {@code RaftServerImpl.readIndexAsync}), which carries the commit index.
+   */
+  private void pullCommitIndex(long index) {
+    if (appliedIndex() < index) {
+      readIndex().exceptionally(e -> null); // best effort: the next heartbeat brings it anyway
+    }
   }
 
   /**

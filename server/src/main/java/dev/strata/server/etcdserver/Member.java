@@ -25,7 +25,9 @@ import dev.strata.server.watch.WatchHub;
 import dev.strata.server.watch.WatchOptions;
 import java.io.IOException;
 import java.net.URI;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.security.SecureRandom;
 import java.util.concurrent.ExecutionException;
@@ -120,10 +122,17 @@ public final class Member implements AutoCloseable {
       long incarnation = new SecureRandom().nextLong();
       Waiters waiters = new Waiters();
       MemberRegistry members = MemberRegistry.load(backend);
+      // the leader's client URL: published through Raft, or — for a new member that has applied
+      // nothing yet because the leader purged that log — asked of the leader over Raft
+      AtomicReference<RaftNode> raftRef = new AtomicReference<>();
       catchUp = new SnapshotCatchUp(new BackendSwap(dataDir), engine, id -> members.attributes(id)
-          .filter(m -> m.getClientURLsCount() > 0).map(m -> URI.create(m.getClientURLs(0))), mvcc::appliedIndex, halt);
+          .filter(m -> m.getClientURLsCount() > 0).map(m -> URI.create(m.getClientURLs(0)))
+          .or(() -> raftRef.get() == null ? Optional.empty()
+              : MemberQueries.clientUrlFromLeader(raftRef.get(), id, cfg.requestTimeout())),
+          mvcc::appliedIndex, halt);
       raft = RaftNode.start(cfg, ids, new BatchApplier(mvcc, leases.applier(), members, waiters, incarnation), halt,
           installer(catchUp, new StoreRestore(dataDir, engine, backend, mvcc, leases, members, watches)));
+      raftRef.set(raft);
       Proposer proposer = new Proposer(raft, waiters, incarnation, BATCH_MAX_REQUESTS,
           Math.max(RaftNode.MAX_BATCH_BYTES, cfg.maxRequestBytes()), BATCH_LINGER_NANOS, MAX_ENTRIES_IN_FLIGHT);
       executor = newExecutor();

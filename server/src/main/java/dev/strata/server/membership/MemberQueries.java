@@ -6,7 +6,14 @@ import dev.strata.server.config.ClusterIdentity;
 import dev.strata.server.membership.proto.MemberQuery;
 import dev.strata.server.membership.proto.MemberQueryReply;
 import io.etcd.jetcd.api.Member;
+import dev.strata.server.raft.RaftNode;
+import java.net.URI;
+import java.time.Duration;
 import java.util.HashSet;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -38,6 +45,27 @@ public final class MemberQueries {
     return out;
   }
 
+  /**
+   * A member's first client URL as the leader lists it, asked over Raft: for a member that has not
+   * applied the member's publication itself (snapshot catch-up of a new member). Empty if the leader
+   * does not know one or cannot be asked within {@code timeout}.
+   */
+  public static Optional<URI> clientUrlFromLeader(RaftNode raft, long memberId, Duration timeout) {
+    try {
+      byte[] reply = raft.queryLeader(encode(MemberQuery.newBuilder().setList(true).build()))
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return MemberQueryReply.parseFrom(reply).getMembersList().stream()
+          .filter(m -> m.getID() == memberId && m.getClientURLsCount() > 0)
+          .map(m -> URI.create(m.getClientURLs(0)))
+          .findFirst();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    } catch (ExecutionException | TimeoutException | InvalidProtocolBufferException e) {
+      return Optional.empty();
+    }
+  }
+
   /** Answers one query (its bytes after the 0x00 marker); off Ratis' threads. */
   public CompletableFuture<byte[]> answer(byte[] marked) {
     return CompletableFuture.supplyAsync(() -> {
@@ -52,6 +80,7 @@ public final class MemberQueries {
         switch (q.getOpCase()) {
           case JOIN -> join(q.getJoin().getPeerUrlsList(), r);
           case PROMOTE_CHECK -> membership.checkPromote(q.getPromoteCheck(), strict);
+          case LIST -> r.addAllMembers(membership.list());
           case OP_NOT_SET -> throw new IllegalArgumentException("empty member query");
         }
       } catch (EtcdException e) {

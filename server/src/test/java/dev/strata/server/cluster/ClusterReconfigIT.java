@@ -28,14 +28,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Membership changes on a running 3-member cluster while a writer keeps writing, driven with etcdctl
  * as an operator would: add a learner (m4, on the other engine), start it with
- * {@code --initial-cluster-state existing}, watch it catch up from the leader's log, promote it,
- * remove m1, update a member's peer URLs. At the end every acknowledged write is on every member and
- * HashKV agrees at one revision. Error messages of refused changes are compared with a real etcd 3.4.
+ * {@code --initial-cluster-state existing}, watch it catch up by installing a snapshot (the members
+ * keep a short log: {@code --snapshot-count 100 --experimental-snapshot-catchup-entries 50}, and the
+ * test writes until every member purged its log's start, so the new member's empty store cannot catch
+ * up from the log), promote it, remove m1, update a member's peer URLs. At the end every acknowledged
+ * write is on every member and HashKV agrees at one revision. Error messages of refused changes are
+ * compared with a real etcd 3.4.
  *
- * <p>m4 catches up from the log by default (default --snapshot-count, nothing purged). For catch-up by
- * snapshot (the leader purged what m4 needs), pass member flags and a burst of writes before m4 starts:
- * {@code -Dstrata.it.reconfig.flags="--snapshot-count=1000 --experimental-snapshot-catchup-entries=100"
- * -Dstrata.it.reconfig.burst=5000}.
+ * <p>{@code -Dstrata.it.reconfig.flags="..."} replaces the member flags (e.g. an empty string: the
+ * default --snapshot-count, so m4 catches up from the log and the snapshot assertion is skipped).
  */
 class ClusterReconfigIT {
 
@@ -46,12 +47,16 @@ class ClusterReconfigIT {
   private static final Pattern ADDED = Pattern.compile("Member\\s+([0-9a-f]+) added to cluster\\s+([0-9a-f]+)");
   private static final Pattern INITIAL_CLUSTER = Pattern.compile("ETCD_INITIAL_CLUSTER=\"([^\"]*)\"");
 
+  /** A short log, so a new member must catch up by snapshot. */
+  private static final String SNAPSHOT_FLAGS = "--snapshot-count 100 --experimental-snapshot-catchup-entries 50";
+
   @ParameterizedTest
   @ValueSource(strings = {"btree,btree,btree", "lsm,lsm,lsm", "btree,lsm,btree"})
   void addPromoteRemoveUpdateUnderLoad(String engines) throws Exception {
     String[] e = engines.split(",");
-    List<String> flags = List.of(System.getProperty("strata.it.reconfig.flags", "").split(" ")).stream()
+    List<String> flags = List.of(System.getProperty("strata.it.reconfig.flags", SNAPSHOT_FLAGS).split(" ")).stream()
         .filter(f -> !f.isBlank()).toList();
+    boolean bySnapshot = flags.contains("--snapshot-count");
     try (LocalCluster cluster = LocalCluster.start(flags, e)) {
       List<Node> nodes = new ArrayList<>(cluster.nodes());
       Node m1 = nodes.get(0);
@@ -91,8 +96,10 @@ class ClusterReconfigIT {
         assertThat(early.exitCode()).isNotZero();
         assertThat(early.stderr()).contains("etcdserver: can only promote a learner member which is in sync with leader");
 
-        // optional: enough writes that the leader purges its log before m4 starts (snapshot catch-up)
-        burst(m2.clientUrl() + "," + m3.clientUrl(), Integer.getInteger("strata.it.reconfig.burst", 0));
+        // enough writes that every member purged its log's start: m4 (empty) must install a snapshot
+        if (bySnapshot) {
+          padUntilPurged(m2.clientUrl() + "," + m3.clientUrl(), List.of(m1, m2, m3));
+        }
 
         // start m4 as the printout says; it joins, catches up, and publishes
         long beforeJoin = writer.acked();
@@ -100,6 +107,9 @@ class ClusterReconfigIT {
         Etcdctl atM4 = new Etcdctl(m4.clientUrl());
         await(() -> memberList(m2).contains("\"name\":\"m4\""), Duration.ofSeconds(60));
         assertThat(m4.logText()).contains("joined existing cluster");
+        if (bySnapshot) {
+          await(() -> m4.logText().contains("store restored from snapshot"), Duration.ofSeconds(60));
+        }
 
         // learner restrictions: serializable reads and status only
         Etcdctl.Result put = atM4.run("put", "on-learner", "x");
@@ -220,24 +230,24 @@ class ClusterReconfigIT {
     }
   }
 
-  /** {@code n} concurrent puts (b/0..), all acknowledged; they share Raft entries. */
-  private static void burst(String endpoints, int n) throws Exception {
-    if (n == 0) {
-      return;
-    }
+  /**
+   * Writes 16 KiB values under "pad/" (they fill and close log segments; Ratis purges whole closed
+   * segments) until every one of {@code members} purged the start of its log.
+   */
+  private static void padUntilPurged(String endpoints, List<Node> members) throws Exception {
+    ByteSequence big = ByteSequence.from(new byte[16 * 1024]);
+    int n = 0;
     try (Client c = Client.builder().endpoints(endpoints.split(",")).build()) {
-      List<java.util.concurrent.CompletableFuture<?>> puts = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        puts.add(c.getKVClient().put(ByteSequence.from("b/" + i, StandardCharsets.UTF_8),
-            ByteSequence.from("x".repeat(100), StandardCharsets.UTF_8)));
-        if (puts.size() == 500) {
-          java.util.concurrent.CompletableFuture.allOf(puts.toArray(new java.util.concurrent.CompletableFuture[0]))
-              .get(60, TimeUnit.SECONDS);
-          puts.clear();
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (!members.stream().allMatch(m -> m.firstLogIndex() > 1)) {
+        assertThat(System.nanoTime()).as("members purged their logs' start within 120 s").isLessThan(deadline);
+        List<java.util.concurrent.CompletableFuture<?>> puts = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+          puts.add(c.getKVClient().put(ByteSequence.from("pad/" + n++, StandardCharsets.UTF_8), big));
         }
+        java.util.concurrent.CompletableFuture.allOf(puts.toArray(new java.util.concurrent.CompletableFuture[0]))
+            .get(60, TimeUnit.SECONDS);
       }
-      java.util.concurrent.CompletableFuture.allOf(puts.toArray(new java.util.concurrent.CompletableFuture[0]))
-          .get(60, TimeUnit.SECONDS);
     }
   }
 

@@ -238,7 +238,7 @@ class ClusterSnapshotCatchUpIT {
     byte[] big = new byte[16 * 1024];
     int[] n = {0};
     await(() -> {
-      if (firstLogIndex(leader) > index + 1) {
+      if (leader.firstLogIndex() > index + 1) {
         return true;
       }
       for (int i = 0; i < 16; i++) {
@@ -248,21 +248,6 @@ class ClusterSnapshotCatchUpIT {
       return false;
     }, "leader purged its log past " + (index + 1));
   }
-
-  /** The first index of the leader's Raft log on disk: the smallest start of a segment file. */
-  private static long firstLogIndex(Node n) {
-    try (var files = java.nio.file.Files.walk(n.dataDir.resolve("member").resolve("raft"))) {
-      return files.map(p -> p.getFileName().toString())
-          .map(SEGMENT::matcher)
-          .filter(java.util.regex.Matcher::matches)
-          .mapToLong(m -> Long.parseLong(m.group(1)))
-          .min().orElse(0);
-    } catch (java.io.IOException | java.io.UncheckedIOException e) {
-      return 0; // a segment renamed or deleted while listing: look again
-    }
-  }
-
-  private static final java.util.regex.Pattern SEGMENT = java.util.regex.Pattern.compile("log_(?:inprogress_)?(\\d+)(?:-\\d+)?");
 
   /** A follower; in a mixed cluster one whose engine differs from the leader's. */
   private static Node laggingFollower(LocalCluster cluster, Node leader) {

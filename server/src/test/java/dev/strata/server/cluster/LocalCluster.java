@@ -23,6 +23,9 @@ import java.util.stream.Stream;
 final class LocalCluster implements AutoCloseable {
   static final String READY_LINE = "ready to serve client requests";
   static final String PUBLISHED_LINE = "published member attributes";
+  /** Ratis' log segment files: log_inprogress_START, log_START-END. */
+  private static final java.util.regex.Pattern SEGMENT =
+      java.util.regex.Pattern.compile("log_(?:inprogress_)?(\\d+)(?:-\\d+)?");
 
   /** One member: fixed ports and data dir, so it can be killed and restarted in place. */
   static final class Node {
@@ -85,6 +88,21 @@ final class LocalCluster implements AutoCloseable {
       Process kill = new ProcessBuilder("kill", sig, Long.toString(process.pid())).inheritIO().start();
       if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
         throw new AssertionError("kill " + sig + " " + process.pid() + " failed");
+      }
+    }
+
+    /**
+     * The first index of this member's Raft log on disk (the smallest start of a segment file): the
+     * log below it was purged, so a member that needs it must install a snapshot.
+     */
+    long firstLogIndex() {
+      try (Stream<Path> files = Files.walk(dataDir.resolve("member").resolve("raft"))) {
+        return files.map(p -> SEGMENT.matcher(p.getFileName().toString()))
+            .filter(java.util.regex.Matcher::matches)
+            .mapToLong(m -> Long.parseLong(m.group(1)))
+            .min().orElse(0);
+      } catch (IOException | UncheckedIOException e) {
+        return 0; // a segment renamed or deleted while listing: look again
       }
     }
 

@@ -236,7 +236,7 @@ public final class RaftNode implements AutoCloseable {
     submitLocally(newRequest(Message.EMPTY, RaftClientRequest.readRequestType()), result, (r, failure) -> {
       if (failure == null) {
         result.complete(null);
-      } else if (retryable(failure) && System.nanoTime() < deadline) {
+      } else if ((retryable(failure) || unreachable(failure)) && System.nanoTime() < deadline) {
         retries.schedule(() -> read(deadline, result), RETRY_MS, TimeUnit.MILLISECONDS);
       } else {
         result.completeExceptionally(failure);
@@ -317,6 +317,16 @@ public final class RaftNode implements AutoCloseable {
         .setMessage(msg)
         .setType(type)
         .build();
+  }
+
+  /**
+   * The follower's ReadIndex RPC could not reach the leader: gRPC fails calls at once while a channel
+   * reconnects (e.g. a member restarted together with the leader, ClusterQuorumIT). A read barrier is
+   * idempotent, so it is retried until the deadline, as etcd's read waits for the leader.
+   */
+  private static boolean unreachable(Throwable e) {
+    return e instanceof org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException sre
+        && sre.getStatus().getCode() == org.apache.ratis.thirdparty.io.grpc.Status.Code.UNAVAILABLE;
   }
 
   /** Leader not elected or not ready yet: worth retrying until the deadline. */

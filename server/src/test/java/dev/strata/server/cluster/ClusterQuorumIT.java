@@ -114,7 +114,9 @@ class ClusterQuorumIT {
       third.stop();
       List<Node> two = alive(nodes);
       long lostAt = System.nanoTime();
-      await(() -> two.stream().allMatch(n -> Long.valueOf(0).equals(raw.leaderSeenBy(n))), Duration.ofSeconds(30));
+      // Ratis clears a follower's leader only once an election (pre-vote) round starts and fails:
+      // measured 1-30+ s on this 2-core machine, where etcd reports it after one election timeout
+      await(() -> two.stream().allMatch(n -> Long.valueOf(0).equals(raw.leaderSeenBy(n))), Duration.ofSeconds(60));
       lap("survivors report no leader", lostAt);
 
       // the slow answers run together: put, linearizable get (raw, no client retry), etcdctl put

@@ -1,5 +1,8 @@
 package dev.strata.server.cluster;
 
+import static dev.strata.server.cluster.ClusterTesting.all;
+import static dev.strata.server.cluster.ClusterTesting.await;
+import static dev.strata.server.cluster.ClusterTesting.first;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.server.cluster.LocalCluster.Node;
@@ -12,9 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -154,21 +154,6 @@ class ClusterMembershipIT {
     throw new AssertionError("no such member in " + status);
   }
 
-  private static List<String> all(Pattern p, String text) {
-    List<String> out = new ArrayList<>();
-    Matcher m = p.matcher(text);
-    while (m.find()) {
-      out.add(m.group(1));
-    }
-    return out;
-  }
-
-  private static String first(Pattern p, String text) {
-    List<String> found = all(p, text);
-    assertThat(found).as(text).isNotEmpty();
-    return found.get(0);
-  }
-
   private interface Call {
     void run() throws Exception;
   }
@@ -183,14 +168,4 @@ class ClusterMembershipIT {
     throw new AssertionError("expected failure: " + message);
   }
 
-  /** Bounded polling with backoff for conditions that have no event to wait on. */
-  private static void await(BooleanSupplier condition, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    long pause = Duration.ofMillis(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("condition within " + timeout).isLessThan(deadline);
-      LockSupport.parkNanos(pause);
-      pause = Math.min(pause * 2, Duration.ofMillis(500).toNanos());
-    }
-  }
 }

@@ -280,15 +280,9 @@ class ClusterQuorumIT {
     System.out.printf("[ClusterQuorumIT] %s: %d ms%n", what, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since));
   }
 
-  /** Bounded polling with backoff for conditions that have no event to wait on. */
+  /** {@link ClusterTesting#await}, a gRPC failure counting as "not yet". */
   static void await(BooleanSupplier condition, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    long pause = Duration.ofMillis(20).toNanos();
-    while (!safely(condition)) {
-      assertThat(System.nanoTime()).as("condition within " + timeout).isLessThan(deadline);
-      LockSupport.parkNanos(pause);
-      pause = Math.min(pause * 2, Duration.ofMillis(500).toNanos());
-    }
+    ClusterTesting.await(() -> safely(condition), timeout);
   }
 
   private static boolean safely(BooleanSupplier condition) {

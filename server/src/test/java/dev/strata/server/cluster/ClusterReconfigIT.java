@@ -1,5 +1,8 @@
 package dev.strata.server.cluster;
 
+import static dev.strata.server.cluster.ClusterTesting.all;
+import static dev.strata.server.cluster.ClusterTesting.await;
+import static dev.strata.server.cluster.ClusterTesting.first;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.server.cluster.LocalCluster.Node;
@@ -19,7 +22,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -268,32 +270,6 @@ class ClusterReconfigIT {
   private static long applied(Node n) {
     List<String> a = all(APPLIED, new Etcdctl(n.clientUrl()).run("endpoint", "status", "-w", "json").stdout());
     return a.isEmpty() ? -1 : Long.parseLong(a.get(0));
-  }
-
-  private static List<String> all(Pattern p, String text) {
-    List<String> out = new ArrayList<>();
-    Matcher m = p.matcher(text);
-    while (m.find()) {
-      out.add(m.group(1));
-    }
-    return out;
-  }
-
-  private static String first(Pattern p, String text) {
-    List<String> found = all(p, text);
-    assertThat(found).as(text).isNotEmpty();
-    return found.get(0);
-  }
-
-  /** Bounded polling with backoff for conditions that have no event to wait on. */
-  private static void await(BooleanSupplier condition, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    long pause = Duration.ofMillis(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("condition within " + timeout).isLessThan(deadline);
-      LockSupport.parkNanos(pause);
-      pause = Math.min(pause * 2, Duration.ofMillis(500).toNanos());
-    }
   }
 
   /** Puts w/000000, w/000001, ... through jetcd, paced, recording which were acknowledged. */

@@ -9,6 +9,7 @@
 # Usage: bench/check-perf-cluster.sh             (targets: etcd btree lsm; load: l)
 #        TARGETS="etcd lsm" LOADS="l xl" bench/check-perf-cluster.sh
 #        MIXED=1 adds a btree,lsm,btree Strata cluster.
+#        MEMBERS=1 runs single members (bench/check-perf.sh does, with its own defaults).
 # Needs: /usr/bin/etcd, /usr/bin/etcdctl (3.4), python3 (free ports), and the packaged server:
 #        mvn -B -q package -pl server -DskipTests   (server/target/server-*.jar + server/target/lib/)
 # Output: bench/target/check-perf-cluster-<timestamp>/{summary.txt,<target>-<load>.out,<target>-<load>-m<i>.log}
@@ -21,7 +22,7 @@ LOADS=${LOADS:-"l"}
 ETCD=${ETCD:-/usr/bin/etcd}
 ETCDCTL=${ETCDCTL:-/usr/bin/etcdctl}
 STRATA_JVM_OPTS=${STRATA_JVM_OPTS:-}
-MEMBERS=3
+MEMBERS=${MEMBERS:-3}
 OUT=${OUT:-$ROOT/bench/target/check-perf-cluster-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 

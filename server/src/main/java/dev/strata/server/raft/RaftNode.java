@@ -65,6 +65,10 @@ public final class RaftNode implements AutoCloseable {
   private final ScheduledExecutorService retries;
   private final Duration timeout;
   private volatile RaftClient forwarder;
+  /** The highest log index a forwarded write waits to apply, and whether a pull round runs for it. */
+  private final AtomicLong pullWanted = new AtomicLong();
+  private final AtomicLong lastReconnect = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(1));
+  private final java.util.concurrent.atomic.AtomicBoolean pulling = new java.util.concurrent.atomic.AtomicBoolean();
 
   private RaftNode(RaftServer server, RaftGroup group, RaftProperties properties, Duration timeout) {
     this.server = server;
@@ -120,11 +124,17 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void submit(Message msg, long deadline, CompletableFuture<Long> result) {
+    RaftPeerId leader = leaderIfFollower();
+    if (leader != null) {
+      // a follower that knows the leader skips the local attempt (a NotLeaderException per entry)
+      forward(msg, leader, result);
+      return;
+    }
     submitLocally(newRequest(msg, RaftClientRequest.writeRequestType()), result, (r, failure) -> {
       if (failure == null) {
         result.complete(r.getLogIndex());
       } else if (failure instanceof NotLeaderException nle && nle.getSuggestedLeader() != null) {
-        forward(msg, nle, result);
+        forward(msg, nle.getSuggestedLeader().getId(), result);
       } else if (retryable(failure) && System.nanoTime() < deadline) {
         retries.schedule(() -> submit(msg, deadline, result), RETRY_MS, TimeUnit.MILLISECONDS);
       } else {
@@ -134,8 +144,8 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /** A follower admitted the writes: the leader appends them; the reply comes after its apply. */
-  private void forward(Message msg, NotLeaderException nle, CompletableFuture<Long> result) {
-    LOG.debug("forwarding entry to leader: leader={}", nle.getSuggestedLeader());
+  private void forward(Message msg, RaftPeerId leader, CompletableFuture<Long> result) {
+    LOG.debug("forwarding entry to leader: leader={}", leader);
     RaftClient client = forwarder();
     client.async().send(msg).whenComplete((r, err) -> {
       Throwable failure = err == null ? null : unwrap(err);
@@ -166,9 +176,40 @@ public final class RaftNode implements AutoCloseable {
    * (Ratis' {@code RaftServerImpl.readIndexAsync}), which carries the commit index.
    */
   private void pullCommitIndex(long index) {
-    if (appliedIndex() < index) {
-      readIndex().exceptionally(e -> null); // best effort: the next heartbeat brings it anyway
+    pullWanted.accumulateAndGet(index, Math::max);
+    if (pulling.compareAndSet(false, true)) {
+      pullRound();
     }
+  }
+
+  /**
+   * One ReadIndex round at a time serves every forwarded write acknowledged before it started: a round
+   * per write cost the leader a heartbeat broadcast per entry, the largest share of a 3-member
+   * cluster's CPU under load. Rounds repeat while a forwarded write is still unapplied; a failed round
+   * (no leader) ends the pull, and the next acknowledged write starts it again.
+   */
+  private void pullRound() {
+    if (appliedIndex() >= pullWanted.get()) {
+      pulling.set(false);
+      // a write acknowledged between the check and the reset found the pull running: take it over
+      if (appliedIndex() < pullWanted.get() && pulling.compareAndSet(false, true)) {
+        pullRound();
+      }
+      return;
+    }
+    readIndex().whenCompleteAsync((v, err) -> {
+      if (err != null) {
+        pulling.set(false); // best effort: the next heartbeat brings the commit index anyway
+      } else {
+        pullRound();
+      }
+    }, retries);
+  }
+
+  /** The leader this member follows (or learns from), null if it leads or knows no leader. */
+  private RaftPeerId leaderIfFollower() {
+    org.apache.ratis.server.DivisionInfo info = division().getInfo();
+    return info.isLeader() ? null : info.getLeaderId();
   }
 
   /**
@@ -237,11 +278,36 @@ public final class RaftNode implements AutoCloseable {
       if (failure == null) {
         result.complete(null);
       } else if ((retryable(failure) || unreachable(failure)) && System.nanoTime() < deadline) {
+        if (unreachable(failure)) {
+          reconnectToLeader(failure);
+        }
         retries.schedule(() -> read(deadline, result), RETRY_MS, TimeUnit.MILLISECONDS);
       } else {
         result.completeExceptionally(failure);
       }
     });
+  }
+
+  /**
+   * gRPC keeps the channel to a peer that was down in exponential connect backoff (up to minutes) and
+   * fails calls on it at once meanwhile. A survivor's ReadIndex to a leader that had been stopped for a
+   * while and came back failed for the whole request timeout (ClusterQuorumIT, 1 run in ~10), though
+   * the leader replicated to it fine over its own, new channel. Dropping the channel makes the next
+   * call connect at once, as Ratis' log appender does for its own calls. At most once a second; the
+   * old channel's shutdown may block for seconds, so it runs on its own thread.
+   */
+  private void reconnectToLeader(Throwable failure) {
+    long now = System.nanoTime();
+    long last = lastReconnect.get();
+    RaftPeerId leader = division().getInfo().getLeaderId();
+    if (leader == null || now - last < TimeUnit.SECONDS.toNanos(1) || !lastReconnect.compareAndSet(last, now)) {
+      return;
+    }
+    LOG.info("reconnecting to the leader after: leader={} error=\"{}\"", leader, failure.toString());
+    Thread t = new Thread(() -> server.getServerRpc().handleException(leader, new IOException(failure), true),
+        "strata-raft-reconnect");
+    t.setDaemon(true);
+    t.start();
   }
 
   /**

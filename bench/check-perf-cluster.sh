@@ -21,7 +21,8 @@ TARGETS=${TARGETS:-"etcd btree lsm"}
 LOADS=${LOADS:-"l"}
 ETCD=${ETCD:-/usr/bin/etcd}
 ETCDCTL=${ETCDCTL:-/usr/bin/etcdctl}
-STRATA_JVM_OPTS=${STRATA_JVM_OPTS:-}
+STRATA_JVM_OPTS=${STRATA_JVM_OPTS:-}  # after bin/jvm.options, which bin/strata uses too
+mapfile -t JVM_OPTIONS < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$ROOT/bin/jvm.options")
 MEMBERS=${MEMBERS:-3}
 OUT=${OUT:-$ROOT/bench/target/check-perf-cluster-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
@@ -88,7 +89,7 @@ start_cluster() {
       "$ETCD" "${flags[@]}" >"$log" 2>&1 &
     else
       # shellcheck disable=SC2086
-      java $STRATA_JVM_OPTS --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+      java "${JVM_OPTIONS[@]}" $STRATA_JVM_OPTS \
         -cp "$DIST/server.jar:$DIST/lib/*" dev.strata.server.Main "${flags[@]}" --backend "${engines[i]}" >"$log" 2>&1 &
     fi
     PIDS+=($!)

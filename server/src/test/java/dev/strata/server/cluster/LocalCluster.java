@@ -257,9 +257,10 @@ final class LocalCluster implements AutoCloseable {
   }
 
   private void launch(Node n, String initial, List<String> extra) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
-        "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(dev.strata.server.it.MemberJvm.options());
+    cmd.addAll(List.of("-Xmx384m",
         "-cp", jar + ":" + jar.getParent().resolve("lib") + "/*", "dev.strata.server.Main",
         "--name", n.name, "--data-dir", n.dataDir.toString(), "--backend", n.engine,
         "--listen-client-urls", n.clientUrl(), "--advertise-client-urls", n.clientUrl(),

@@ -39,10 +39,9 @@ public final class StrataProcess extends ServerProcess {
     Path lib = jar.getParent().resolve("lib");
     var cmd = new ArrayList<String>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(MemberJvm.options());
     cmd.addAll(Arrays.asList(System.getProperty("strata.it.jvmArgs", "-Xmx1g").trim().split("\\s+")));
-    cmd.addAll(List.of("--add-opens", "java.base/java.nio=ALL-UNNAMED",
-        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-cp", jar + ":" + lib + "/*", "dev.strata.server.Main",
+    cmd.addAll(List.of("-cp", jar + ":" + lib + "/*", "dev.strata.server.Main",
         "--name", "default", "--data-dir", dataDir().toString(), "--backend", backend,
         "--listen-client-urls", clientUrl(), "--advertise-client-urls", clientUrl(),
         "--listen-peer-urls", peerUrl(), "--initial-advertise-peer-urls", peerUrl(),

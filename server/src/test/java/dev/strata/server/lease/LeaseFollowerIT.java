@@ -200,8 +200,8 @@ class LeaseFollowerIT {
     String peerUrl = "http://127.0.0.1:" + peerPort;
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-Xmx512m", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+    cmd.addAll(dev.strata.server.it.MemberJvm.options());
+    cmd.addAll(List.of("-Xmx512m",
         "-cp", System.getProperty("java.class.path"), "dev.strata.server.Main",
         "--name", name, "--data-dir", dataDir.toString(), "--backend", engine,
         "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl,

@@ -62,7 +62,8 @@ public final class Main implements Callable<Integer> {
         Version.ETCD_API, cfg.name(), cfg.dataDir(), cfg.backend(), System.getProperty("java.version"));
     Member member;
     try {
-      member = Member.start(cfg, Halt.process());
+      // etcd's removed member exits 0; System.exit runs the shutdown hook below, so not on a thread it waits for
+      member = Member.start(cfg, Halt.process(), () -> new Thread(() -> System.exit(0), "strata-exit").start());
     } catch (DataDirException | IllegalArgumentException e) {
       System.err.println("strata: " + e.getMessage());
       return 1;

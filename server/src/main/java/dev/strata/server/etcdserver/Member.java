@@ -14,6 +14,7 @@ import dev.strata.server.membership.ClusterBootstrap;
 import dev.strata.server.membership.ConfReconciler;
 import dev.strata.server.membership.MemberQueries;
 import dev.strata.server.membership.MemberRegistry;
+import dev.strata.server.membership.RemovalWatch;
 import dev.strata.server.raft.Halt;
 import dev.strata.server.raft.RaftNode;
 import dev.strata.server.raft.SnapshotInstaller;
@@ -92,6 +93,11 @@ public final class Member implements AutoCloseable {
    * @throws IllegalArgumentException for an unknown --backend
    */
   public static Member start(ServerConfig cfg, Halt halt) throws IOException {
+    return start(cfg, halt, () -> LOG.warn("removed from the cluster; this in-process member keeps running"));
+  }
+
+  /** {@code onRemoved} ends the member once it was removed from the cluster ({@link RemovalWatch}). */
+  public static Member start(ServerConfig cfg, Halt halt, Runnable onRemoved) throws IOException {
     // finish (or discard) a snapshot install that a crash interrupted: old backend or new, never a mix
     DataDir dataDir = new DataDir(cfg.dataDir());
     new BackendSwap(dataDir).recover();
@@ -142,6 +148,7 @@ public final class Member implements AutoCloseable {
           dataDir.memberDir().resolve("snapshot-spool"), executor);
       raft.setMemberQueryHandler(new MemberQueries(server.membership(), ids, cfg.strictReconfigCheck(), executor)::answer);
       reconciler = ConfReconciler.start(raft, server.membership());
+      RemovalWatch.start(raft, server.membership().registry(), ids.memberId(), onRemoved);
       return new Member(backend, mvcc, waiters, raft, proposer, executor, server, leases, catchUp, snapshots,
           reconciler);
     } catch (IOException | RuntimeException e) {

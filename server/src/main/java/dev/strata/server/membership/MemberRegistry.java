@@ -37,7 +37,8 @@ public final class MemberRegistry {
 
   private final Map<Long, Member> members = new ConcurrentHashMap<>();
   private final Set<Long> removed = ConcurrentHashMap.newKeySet();
-  private volatile Runnable onChange = () -> {};
+  private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Runnable onChange = () -> listeners.forEach(Runnable::run);
 
   private MemberRegistry() {}
 
@@ -78,9 +79,12 @@ public final class MemberRegistry {
     onChange.run();
   }
 
-  /** Called after every applied membership change (the leader's reconciler listens). */
+  /**
+   * {@code listener} runs after every applied membership change and every reload (the leader's
+   * reconciler and the removal watch listen). On the apply thread: it must not block.
+   */
   void onChange(Runnable listener) {
-    this.onChange = listener;
+    listeners.add(listener);
   }
 
   /**

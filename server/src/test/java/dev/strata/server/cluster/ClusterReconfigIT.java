@@ -134,12 +134,14 @@ class ClusterReconfigIT {
         await(() -> atM4.run("put", "on-m4", "promoted").exitCode() == 0, Duration.ofSeconds(30));
         writer.awaitMore(5);
 
-        // remove m1: the others keep serving; m1 stops, as etcd's removed member does
+        // remove m1: the others keep serving; m1 stops by itself and exits 0, as etcd's removed member does
         long m1Id = memberId(m1);
         Etcdctl.Result removed = stable.run("member", "remove", Long.toHexString(m1Id));
         assertThat(removed.exitCode()).as(removed.toString()).isZero();
         assertThat(removed.stdout()).contains("removed from cluster");
-        cluster.stop(m1);
+        await(() -> !m1.alive(), Duration.ofSeconds(60));
+        assertThat(m1.exitCode()).as(LocalCluster.tail(m1.logText())).isZero();
+        assertThat(m1.logText()).contains("the member has been permanently removed from the cluster");
         for (Node n : List.of(m2, m3, m4)) {
           await(() -> !memberList(n).contains("\"ID\":" + Long.toUnsignedString(m1Id) + ","), Duration.ofSeconds(30));
         }

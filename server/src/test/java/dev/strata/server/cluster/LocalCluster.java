@@ -57,6 +57,11 @@ final class LocalCluster implements AutoCloseable {
       return process != null && process.isAlive();
     }
 
+    /** The exit code of the member's last process, once it ended. */
+    int exitCode() {
+      return process.exitValue();
+    }
+
     void kill9() throws InterruptedException {
       process.destroyForcibly();
       process.waitFor(30, TimeUnit.SECONDS);

@@ -107,6 +107,22 @@ public final class ConfReconciler implements AutoCloseable {
     if (!v.isEmpty() && (!v.keySet().equals(voters) || !l.keySet().equals(learners))) {
       return change(v, l, 0, "voters=" + hex(v.keySet()) + " learners=" + hex(l.keySet()));
     }
+    // MemberUpdate moved a peer: its first peer URL is its Raft transport address (etcd's rafthttp
+    // dials the peer URLs likewise); all moves in one change
+    List<String> moved = new java.util.ArrayList<>();
+    for (Member m : want) {
+      Map<Long, String> side = m.getIsLearner() ? l : v;
+      if (side.containsKey(m.getID()) && m.getPeerURLsCount() > 0) {
+        String address = address(m.getPeerURLs(0));
+        side.put(m.getID(), address);
+        if (!raft.peerAddress(m.getID()).map(address::equals).orElse(true)) {
+          moved.add(Long.toHexString(m.getID()) + "->" + address);
+        }
+      }
+    }
+    if (!v.isEmpty() && !moved.isEmpty()) {
+      return change(v, l, 0, "move " + moved);
+    }
     long now = System.nanoTime();
     for (Member m : want) {
       long id = m.getID();
@@ -114,8 +130,7 @@ public final class ConfReconciler implements AutoCloseable {
           || now - retryAt.getOrDefault(id, now) < 0) {
         continue;
       }
-      URI u = URI.create(m.getPeerURLs(0));
-      (m.getIsLearner() ? l : v).put(id, u.getHost() + ":" + u.getPort());
+      (m.getIsLearner() ? l : v).put(id, address(m.getPeerURLs(0)));
       return change(v, l, id, "add " + (m.getIsLearner() ? "learner " : "voter ") + Long.toHexString(id));
     }
     return false;
@@ -141,6 +156,11 @@ public final class ConfReconciler implements AutoCloseable {
       }
     });
     return true;
+  }
+
+  private static String address(String peerUrl) {
+    URI u = URI.create(peerUrl);
+    return u.getHost() + ":" + u.getPort();
   }
 
   private static List<String> hex(Set<Long> ids) {

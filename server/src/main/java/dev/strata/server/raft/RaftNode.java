@@ -109,7 +109,10 @@ public final class RaftNode implements AutoCloseable {
     server.start();
     LOG.info("raft started: peerId={} group={} peers={} storage={}", Long.toHexString(ids.memberId()),
         group.getGroupId().getUuid(), peers.size(), RaftProps.storageDir(cfg.dataDir()));
-    return new RaftNode(server, group, props, cfg.requestTimeout());
+    RaftNode node = new RaftNode(server, group, props, cfg.requestTimeout());
+    ((StrataStateMachine) node.division().getStateMachine()).setOnConfigurationChanged(node::refreshPeerAddresses);
+    node.refreshPeerAddresses();
+    return node;
   }
 
   /**
@@ -251,7 +254,9 @@ public final class RaftNode implements AutoCloseable {
           // and retried the write long after the caller had its timeout. Give up near the request
           // timeout instead, like the calls it serves. Its own client id: Ratis' retry cache is keyed
           // by (client id, call id), and its call ids and ours for local submissions are counted apart.
-          forwarder = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties)
+          // the current configuration, not the start-up group: peers may have been added or moved
+          RaftGroup current = RaftGroup.valueOf(group.getGroupId(), division().getRaftConf().getAllPeers());
+          forwarder = RaftClient.newBuilder().setRaftGroup(current).setProperties(properties)
               .setClientId(ClientId.randomId()).setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
                   (int) Math.max(1, timeout.toMillis() / FORWARD_RETRY_MS),
                   TimeDuration.valueOf(FORWARD_RETRY_MS, TimeUnit.MILLISECONDS)))
@@ -558,11 +563,25 @@ public final class RaftNode implements AutoCloseable {
   public CompletableFuture<Void> setConfiguration(java.util.Map<Long, String> voters,
       java.util.Map<Long, String> learners) {
     var conf = division().getRaftConf();
+    // Ratis sees no change in a configuration whose ids and priorities are the same (RaftConfigurationImpl
+    // .hasNoChange ignores addresses): a moved peer raises every peer's priority by one. Priorities stay
+    // equal among peers, so no leader yields to a "more preferred" follower.
+    int priority = conf.getAllPeers().stream().mapToInt(RaftPeer::getPriority).max().orElse(0);
+    boolean moves = java.util.stream.Stream.concat(voters.entrySet().stream(), learners.entrySet().stream())
+        .anyMatch(e -> {
+          RaftPeer existing = conf.getPeer(RaftPeerId.valueOf(Long.toHexString(e.getKey())),
+              org.apache.ratis.proto.RaftProtos.RaftPeerRole.FOLLOWER, org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER);
+          return existing != null && !e.getValue().isEmpty() && !existing.getAddress().equals(e.getValue());
+        });
+    int newPriority = moves ? priority + 1 : priority;
     java.util.function.Function<java.util.Map.Entry<Long, String>, RaftPeer> peer = e -> {
       RaftPeerId id = RaftPeerId.valueOf(Long.toHexString(e.getKey()));
       RaftPeer existing = conf.getPeer(id, org.apache.ratis.proto.RaftProtos.RaftPeerRole.FOLLOWER,
           org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER);
-      return existing != null ? existing : RaftPeer.newBuilder().setId(id).setAddress(e.getValue()).build();
+      String address = existing == null || (!e.getValue().isEmpty() && !existing.getAddress().equals(e.getValue()))
+          ? e.getValue() : existing.getAddress();
+      return existing != null && !moves ? existing
+          : RaftPeer.newBuilder().setId(id).setAddress(address).setPriority(newPriority).build();
     };
     List<RaftPeer> servers = voters.entrySet().stream().map(peer).toList();
     List<RaftPeer> listeners = learners.entrySet().stream().map(peer).toList();
@@ -583,6 +602,80 @@ public final class RaftNode implements AutoCloseable {
       }
       return null;
     });
+  }
+
+  /**
+   * Points this member's connections at the addresses of the current configuration. Ratis keeps one
+   * proxy per peer id and never replaces it ({@code PeerProxyMap.addRaftPeers} is computeIfAbsent, and a
+   * reset rebuilds it from the old peer), so a peer moved by MemberUpdate would stay unreachable until
+   * every member restarted. Replaces the proxies whose address moved, through reflection (the map is
+   * private), and the forwarding client, which keeps its own. Runs after every configuration entry
+   * applied and once at start (the start-up group comes from the identity file, which may be older).
+   */
+  void refreshPeerAddresses() {
+    try {
+      var rpc = server.getServerRpc();
+      if (!(rpc instanceof org.apache.ratis.server.RaftServerRpcWithProxy<?, ?> withProxy)) {
+        return;
+      }
+      var proxies = withProxy.getProxies();
+      var field = org.apache.ratis.util.PeerProxyMap.class.getDeclaredField("peers");
+      field.setAccessible(true);
+      @SuppressWarnings("unchecked")
+      var peers = (java.util.Map<RaftPeerId, Object>) field.get(proxies);
+      boolean moved = false;
+      for (RaftPeer p : division().getRaftConf().getCurrentPeers()) {
+        moved |= replaceIfMoved(proxies, peers, p);
+      }
+      for (RaftPeer p : division().getRaftConf().getCurrentPeers(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER)) {
+        moved |= replaceIfMoved(proxies, peers, p);
+      }
+      if (moved) {
+        RaftClient old;
+        synchronized (this) {
+          old = forwarder;
+          forwarder = null;
+        }
+        if (old != null) {
+          closeInBackground(old);
+        }
+      }
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.warn("cannot refresh peer addresses (Ratis internals changed?): error=\"{}\"", e.toString());
+    }
+  }
+
+  private boolean replaceIfMoved(org.apache.ratis.util.PeerProxyMap<?> proxies, java.util.Map<RaftPeerId, Object> peers,
+      RaftPeer wanted) throws ReflectiveOperationException {
+    Object entry = peers.get(wanted.getId());
+    if (entry == null || wanted.getId().equals(server.getId())) {
+      return false;
+    }
+    var getPeer = entry.getClass().getDeclaredMethod("getPeer");
+    getPeer.setAccessible(true);
+    RaftPeer current = (RaftPeer) getPeer.invoke(entry);
+    if (current.getAddress().equals(wanted.getAddress()) || !peers.remove(wanted.getId(), entry)) {
+      return false;
+    }
+    proxies.computeIfAbsent(wanted);
+    var close = entry.getClass().getDeclaredMethod("setNullProxyAndClose");
+    close.setAccessible(true);
+    ((java.util.Optional<?>) close.invoke(entry)).ifPresent(p -> closeInBackground((java.io.Closeable) p));
+    LOG.info("peer moved: peer={} from={} to={}", wanted.getId(), current.getAddress(), wanted.getAddress());
+    return true;
+  }
+
+  /** Closing a gRPC channel may wait seconds for its calls: not on Ratis' or our callers' threads. */
+  private static void closeInBackground(java.io.Closeable c) {
+    Thread t = new Thread(() -> {
+      try {
+        c.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("closing a replaced connection failed: {}", e.toString());
+      }
+    }, "strata-raft-close");
+    t.setDaemon(true);
+    t.start();
   }
 
   /**

@@ -39,6 +39,7 @@ final class StrataStateMachine extends BaseStateMachine {
   private final SnapshotInstaller installer;
   private volatile SnapshotInfo latestSnapshot;
   private volatile Function<byte[], CompletableFuture<byte[]>> queryHandler;
+  private volatile Runnable onConfigurationChanged = () -> {};
   /** Set by {@link RaftNode#close}: any other close of the state machine is Ratis giving up. */
   private volatile boolean closeExpected;
   private volatile Function<byte[], CompletableFuture<byte[]>> memberQueryHandler;
@@ -113,6 +114,17 @@ final class StrataStateMachine extends BaseStateMachine {
     if (!closeExpected) {
       halt.halt("raft group closed unexpectedly", new IllegalStateException("raft division closed"));
     }
+  }
+
+  /** Runs after every configuration entry applied here (peer addresses may have moved). */
+  void setOnConfigurationChanged(Runnable listener) {
+    this.onConfigurationChanged = listener;
+  }
+
+  @Override
+  public void notifyConfigurationChanged(long term, long index,
+      org.apache.ratis.proto.RaftProtos.RaftConfigurationProto newRaftConfiguration) {
+    onConfigurationChanged.run();
   }
 
   /** Answers non-empty queries (lease calls forwarded by followers, see {@link RaftNode#queryLeader}). */

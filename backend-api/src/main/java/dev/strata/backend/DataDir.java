@@ -1,11 +1,15 @@
 package dev.strata.backend;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -17,6 +21,7 @@ import java.util.stream.Stream;
  * &lt;data-dir&gt;/member/ENGINE     one line: "&lt;engine&gt; &lt;format version&gt;", e.g. "btree 1"
  * &lt;data-dir&gt;/member/backend/   the engine's files
  * &lt;data-dir&gt;/member/raft/      the Raft log (owned by the server)
+ * &lt;data-dir&gt;/member/LOCK       held by the process using the data dir ({@link #lock()})
  * </pre>
  */
 public final class DataDir {
@@ -89,6 +94,55 @@ public final class DataDir {
       writeMarker(factory.name());
     }
     return factory.open(backendDir(), options);
+  }
+
+  /**
+   * Takes {@code member/LOCK} for the life of a process (etcd locks its data dir likewise): a second
+   * member, or an offline tool, on the same data dir would write the same engine files and Raft log.
+   * Released when closed or when the process ends, kill -9 included (an OS file lock).
+   *
+   * @throws DataDirException if another process holds it
+   */
+  public AutoCloseable lock() {
+    prepareWritableMemberDir();
+    Path file = memberDir().resolve("LOCK");
+    FileChannel channel = null;
+    try {
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        throw inUse(file);
+      }
+      FileChannel held = channel;
+      return () -> {
+        lock.release();
+        held.close();
+      };
+    } catch (OverlappingFileLockException e) {
+      closeQuietly(channel);
+      throw inUse(file);
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new DataDirException("cannot lock " + file + ": " + e.getMessage(), e);
+    } catch (DataDirException e) {
+      closeQuietly(channel);
+      throw e;
+    }
+  }
+
+  private DataDirException inUse(Path file) {
+    return new DataDirException("data dir " + root + " is in use by another process (" + file
+        + " is locked); stop it first");
+  }
+
+  private static void closeQuietly(FileChannel c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // nothing was locked through it
+      }
+    }
   }
 
   /** Atomically replaces {@code member/ENGINE} (the migrator's switch point). */

@@ -41,6 +41,16 @@ class DataDirTest {
     }
   }
 
+  @org.junit.jupiter.api.Test
+  void theLockIsExclusiveUntilClosed() throws Exception {
+    DataDir dir = new DataDir(tmp.resolve("locked"));
+    try (AutoCloseable held = dir.lock()) {
+      assertThatThrownBy(dir::lock).isInstanceOf(DataDirException.class)
+          .hasMessageContaining("is in use by another process").hasMessageNotContaining("\n");
+    }
+    dir.lock().close(); // free again
+  }
+
   @ParameterizedTest
   @CsvSource({"btree,lsm", "lsm,btree"})
   void wrongEngineIsAOneLineErrorNamingBothAndTheMigrator(String created, String requested) {

@@ -69,10 +69,12 @@ public final class Member implements AutoCloseable {
   private final SnapshotCatchUp catchUp;
   private final SnapshotService snapshots;
   private final ConfReconciler reconciler;
+  private final AutoCloseable lock;
 
   private Member(Backend backend, MvccStore mvcc, Waiters waiters, RaftNode raft, Proposer proposer,
       ExecutorService executor, EtcdServer server, MemberLeases leases, SnapshotCatchUp catchUp,
-      SnapshotService snapshots, ConfReconciler reconciler) {
+      SnapshotService snapshots, ConfReconciler reconciler, AutoCloseable lock) {
+    this.lock = lock;
     this.leases = leases;
     this.catchUp = catchUp;
     this.snapshots = snapshots;
@@ -98,8 +100,19 @@ public final class Member implements AutoCloseable {
 
   /** {@code onRemoved} ends the member once it was removed from the cluster ({@link RemovalWatch}). */
   public static Member start(ServerConfig cfg, Halt halt, Runnable onRemoved) throws IOException {
-    // finish (or discard) a snapshot install that a crash interrupted: old backend or new, never a mix
     DataDir dataDir = new DataDir(cfg.dataDir());
+    AutoCloseable lock = dataDir.lock();
+    try {
+      return start(cfg, halt, onRemoved, dataDir, lock);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(lock);
+      throw e;
+    }
+  }
+
+  private static Member start(ServerConfig cfg, Halt halt, Runnable onRemoved, DataDir dataDir, AutoCloseable lock)
+      throws IOException {
+    // finish (or discard) a snapshot install that a crash interrupted: old backend or new, never a mix
     new BackendSwap(dataDir).recover();
     BackendFactory engine = Backends.factory(cfg.backend());
     // one handle for every component: a snapshot install swaps the engine instance behind it
@@ -150,7 +163,7 @@ public final class Member implements AutoCloseable {
       reconciler = ConfReconciler.start(raft, server.membership());
       RemovalWatch.start(raft, server.membership().registry(), ids.memberId(), onRemoved);
       return new Member(backend, mvcc, waiters, raft, proposer, executor, server, leases, catchUp, snapshots,
-          reconciler);
+          reconciler, lock);
     } catch (IOException | RuntimeException e) {
       closeQuietly(reconciler);
       closeQuietly(catchUp);
@@ -232,6 +245,7 @@ public final class Member implements AutoCloseable {
     closeQuietly(server.watches());
     closeQuietly(mvcc);
     closeQuietly(backend);
+    closeQuietly(lock); // last: the data dir is free for another process now
     LOG.info("member stopped");
   }
 

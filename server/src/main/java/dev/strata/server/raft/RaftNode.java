@@ -187,8 +187,7 @@ public final class RaftNode implements AutoCloseable {
 
   /**
    * One ReadIndex round at a time serves every forwarded write acknowledged before it started: a round
-   * per write cost the leader a heartbeat broadcast per entry, the largest share of a 3-member
-   * cluster's CPU under load. Rounds repeat while a forwarded write is still unapplied; a failed round
+   * per write cost the leader a heartbeat broadcast per forwarded entry. Rounds repeat while a forwarded write is still unapplied; a failed round
    * (no leader) ends the pull, and the next acknowledged write starts it again.
    */
   private void pullRound() {
@@ -296,7 +295,7 @@ public final class RaftNode implements AutoCloseable {
   /**
    * gRPC keeps the channel to a peer that was down in exponential connect backoff (up to minutes) and
    * fails calls on it at once meanwhile. A survivor's ReadIndex to a leader that had been stopped for a
-   * while and came back failed for the whole request timeout (ClusterQuorumIT, 1 run in ~10), though
+   * while and came back failed for the whole request timeout (a ClusterQuorumIT failure in CI), though
    * the leader replicated to it fine over its own, new channel. Dropping the channel makes the next
    * call connect at once, as Ratis' log appender does for its own calls. At most once a second; the
    * old channel's shutdown may block for seconds, so it runs on its own thread.
@@ -309,10 +308,7 @@ public final class RaftNode implements AutoCloseable {
       return;
     }
     LOG.info("reconnecting to the leader after: leader={} error=\"{}\"", leader, failure.toString());
-    Thread t = new Thread(() -> server.getServerRpc().handleException(leader, new IOException(failure), true),
-        "strata-raft-reconnect");
-    t.setDaemon(true);
-    t.start();
+    inBackground("strata-raft-reconnect", () -> server.getServerRpc().handleException(leader, new IOException(failure), true));
   }
 
   /**
@@ -562,26 +558,18 @@ public final class RaftNode implements AutoCloseable {
    */
   public CompletableFuture<Void> setConfiguration(java.util.Map<Long, String> voters,
       java.util.Map<Long, String> learners) {
-    var conf = division().getRaftConf();
     // Ratis sees no change in a configuration whose ids and priorities are the same (RaftConfigurationImpl
     // .hasNoChange ignores addresses): a moved peer raises every peer's priority by one. Priorities stay
-    // equal among peers, so no leader yields to a "more preferred" follower.
-    int priority = conf.getAllPeers().stream().mapToInt(RaftPeer::getPriority).max().orElse(0);
+    // equal among peers, so no leader yields to a "more preferred" follower. An empty address keeps the
+    // peer's current one.
+    int priority = division().getRaftConf().getAllPeers().stream().mapToInt(RaftPeer::getPriority).max().orElse(0);
     boolean moves = java.util.stream.Stream.concat(voters.entrySet().stream(), learners.entrySet().stream())
-        .anyMatch(e -> {
-          RaftPeer existing = conf.getPeer(RaftPeerId.valueOf(Long.toHexString(e.getKey())),
-              org.apache.ratis.proto.RaftProtos.RaftPeerRole.FOLLOWER, org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER);
-          return existing != null && !e.getValue().isEmpty() && !existing.getAddress().equals(e.getValue());
-        });
+        .anyMatch(e -> peerAddress(e.getKey()).filter(a -> !e.getValue().isEmpty() && !a.equals(e.getValue())).isPresent());
     int newPriority = moves ? priority + 1 : priority;
     java.util.function.Function<java.util.Map.Entry<Long, String>, RaftPeer> peer = e -> {
-      RaftPeerId id = RaftPeerId.valueOf(Long.toHexString(e.getKey()));
-      RaftPeer existing = conf.getPeer(id, org.apache.ratis.proto.RaftProtos.RaftPeerRole.FOLLOWER,
-          org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER);
-      String address = existing == null || (!e.getValue().isEmpty() && !existing.getAddress().equals(e.getValue()))
-          ? e.getValue() : existing.getAddress();
-      return existing != null && !moves ? existing
-          : RaftPeer.newBuilder().setId(id).setAddress(address).setPriority(newPriority).build();
+      String address = e.getValue().isEmpty() ? peerAddress(e.getKey()).orElseThrow() : e.getValue();
+      return RaftPeer.newBuilder().setId(Long.toHexString(e.getKey())).setAddress(address)
+          .setPriority(newPriority).build();
     };
     List<RaftPeer> servers = voters.entrySet().stream().map(peer).toList();
     List<RaftPeer> listeners = learners.entrySet().stream().map(peer).toList();
@@ -667,13 +655,17 @@ public final class RaftNode implements AutoCloseable {
 
   /** Closing a gRPC channel may wait seconds for its calls: not on Ratis' or our callers' threads. */
   private static void closeInBackground(java.io.Closeable c) {
-    Thread t = new Thread(() -> {
+    inBackground("strata-raft-close", () -> {
       try {
         c.close();
       } catch (IOException | RuntimeException e) {
         LOG.debug("closing a replaced connection failed: {}", e.toString());
       }
-    }, "strata-raft-close");
+    });
+  }
+
+  private static void inBackground(String name, Runnable work) {
+    Thread t = new Thread(work, name);
     t.setDaemon(true);
     t.start();
   }

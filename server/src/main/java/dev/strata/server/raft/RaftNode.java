@@ -593,68 +593,28 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * Points this member's connections at the addresses of the current configuration. Ratis keeps one
-   * proxy per peer id and never replaces it ({@code PeerProxyMap.addRaftPeers} is computeIfAbsent, and a
-   * reset rebuilds it from the old peer), so a peer moved by MemberUpdate would stay unreachable until
-   * every member restarted. Replaces the proxies whose address moved, through reflection (the map is
-   * private), and the forwarding client, which keeps its own. Runs after every configuration entry
-   * applied and once at start (the start-up group comes from the identity file, which may be older).
+   * Points the connections at the current configuration's addresses ({@link PeerProxies}) and, if a peer
+   * moved, rebuilds the forwarding client. After every configuration entry applied, and at start.
    */
   void refreshPeerAddresses() {
-    try {
-      var rpc = server.getServerRpc();
-      if (!(rpc instanceof org.apache.ratis.server.RaftServerRpcWithProxy<?, ?> withProxy)) {
-        return;
-      }
-      var proxies = withProxy.getProxies();
-      var field = org.apache.ratis.util.PeerProxyMap.class.getDeclaredField("peers");
-      field.setAccessible(true);
-      @SuppressWarnings("unchecked")
-      var peers = (java.util.Map<RaftPeerId, Object>) field.get(proxies);
-      boolean moved = false;
-      for (RaftPeer p : division().getRaftConf().getCurrentPeers()) {
-        moved |= replaceIfMoved(proxies, peers, p);
-      }
-      for (RaftPeer p : division().getRaftConf().getCurrentPeers(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER)) {
-        moved |= replaceIfMoved(proxies, peers, p);
-      }
-      if (moved) {
-        RaftClient old;
-        synchronized (this) {
-          old = forwarder;
-          forwarder = null;
-        }
-        if (old != null) {
-          closeInBackground(old);
-        }
-      }
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.warn("cannot refresh peer addresses (Ratis internals changed?): error=\"{}\"", e.toString());
+    var conf = division().getRaftConf();
+    List<RaftPeer> peers = new ArrayList<>(conf.getCurrentPeers());
+    peers.addAll(conf.getCurrentPeers(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER));
+    if (!PeerProxies.replaceMoved(server, peers)) {
+      return;
+    }
+    RaftClient old;
+    synchronized (this) {
+      old = forwarder;
+      forwarder = null;
+    }
+    if (old != null) {
+      closeInBackground(old);
     }
   }
 
-  private boolean replaceIfMoved(org.apache.ratis.util.PeerProxyMap<?> proxies, java.util.Map<RaftPeerId, Object> peers,
-      RaftPeer wanted) throws ReflectiveOperationException {
-    Object entry = peers.get(wanted.getId());
-    if (entry == null || wanted.getId().equals(server.getId())) {
-      return false;
-    }
-    var getPeer = entry.getClass().getDeclaredMethod("getPeer");
-    getPeer.setAccessible(true);
-    RaftPeer current = (RaftPeer) getPeer.invoke(entry);
-    if (current.getAddress().equals(wanted.getAddress()) || !peers.remove(wanted.getId(), entry)) {
-      return false;
-    }
-    proxies.computeIfAbsent(wanted);
-    var close = entry.getClass().getDeclaredMethod("setNullProxyAndClose");
-    close.setAccessible(true);
-    ((java.util.Optional<?>) close.invoke(entry)).ifPresent(p -> closeInBackground((java.io.Closeable) p));
-    LOG.info("peer moved: peer={} from={} to={}", wanted.getId(), current.getAddress(), wanted.getAddress());
-    return true;
-  }
-
-  /** Closing a gRPC channel may wait seconds for its calls: not on Ratis' or our callers' threads. */
-  private static void closeInBackground(java.io.Closeable c) {
+  /** Closing a gRPC channel or client may wait seconds for its calls: not on Ratis' or callers' threads. */
+  static void closeInBackground(java.io.Closeable c) {
     inBackground("strata-raft-close", () -> {
       try {
         c.close();

@@ -17,11 +17,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,7 +46,7 @@ class ClusterReconfigIT {
   private static final Pattern INITIAL_CLUSTER = Pattern.compile("ETCD_INITIAL_CLUSTER=\"([^\"]*)\"");
 
   /** A short log, so a new member must catch up by snapshot. */
-  private static final String SNAPSHOT_FLAGS = "--snapshot-count 100 --experimental-snapshot-catchup-entries 50";
+  static final String SNAPSHOT_FLAGS = "--snapshot-count 100 --experimental-snapshot-catchup-entries 50";
 
   @ParameterizedTest
   @ValueSource(strings = {"btree,btree,btree", "lsm,lsm,lsm", "btree,lsm,btree"})
@@ -67,7 +63,7 @@ class ClusterReconfigIT {
       Node m4 = cluster.newNode("m4", e[0].equals("btree") ? "lsm" : "btree");
       Etcdctl stable = new Etcdctl(m2.clientUrl() + "," + m3.clientUrl());
 
-      try (Writer writer = Writer.start(m2.clientUrl(), m3.clientUrl())) {
+      try (LoadWriter writer = LoadWriter.start(m2.clientUrl(), m3.clientUrl())) {
         writer.awaitMore(5);
 
         // member add --learner: listed at once, unstarted, on every member; the printout works as env
@@ -171,7 +167,7 @@ class ClusterReconfigIT {
         List<String> hashes = all(HASH, h.stdout());
         return h.exitCode() == 0 && hashes.size() == 3 && new HashSet<>(hashes).size() == 1;
       }, Duration.ofSeconds(60));
-      Writer.Summary summary = Writer.last;
+      LoadWriter.Summary summary = LoadWriter.last;
       for (Node n : List.of(m2, m3, m4)) {
         Etcdctl.Result keys = new Etcdctl(n.clientUrl()).run("get", "w/", "--prefix", "--keys-only",
             "--consistency=s", "--rev=" + revision);
@@ -272,76 +268,5 @@ class ClusterReconfigIT {
   private static long applied(Node n) {
     List<String> a = all(APPLIED, new Etcdctl(n.clientUrl()).run("endpoint", "status", "-w", "json").stdout());
     return a.isEmpty() ? -1 : Long.parseLong(a.get(0));
-  }
-
-  /** Puts w/000000, w/000001, ... through jetcd, paced, recording which were acknowledged. */
-  private static final class Writer implements AutoCloseable {
-    record Summary(List<String> acked, long failed, long longestGapMs) {}
-
-    static volatile Summary last;
-    private final Client client;
-    private final Queue<String> acked = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean stop = new AtomicBoolean();
-    private final Thread thread;
-    private volatile long failed;
-    private volatile Exception lastError;
-    private volatile long longestGapNanos;
-
-    private Writer(String... endpoints) {
-      client = Client.builder().endpoints(endpoints).build();
-      thread = new Thread(this::run, "reconfig-writer");
-      thread.setDaemon(true);
-    }
-
-    static Writer start(String... endpoints) {
-      Writer w = new Writer(endpoints);
-      w.thread.start();
-      return w;
-    }
-
-    private void run() {
-      long lastOk = System.nanoTime();
-      for (int i = 0; !stop.get(); i++) {
-        String key = String.format("w/%06d", i);
-        try {
-          client.getKVClient().put(bs(key), bs("v" + i)).get(10, TimeUnit.SECONDS);
-          acked.add(key);
-          long now = System.nanoTime();
-          longestGapNanos = Math.max(longestGapNanos, now - lastOk);
-          lastOk = now;
-        } catch (Exception e) {
-          failed++;
-          lastError = e;
-        }
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // pacing, ~150 writes/s at most
-      }
-    }
-
-    long acked() {
-      return acked.size();
-    }
-
-    /** Waits until {@code n} more writes were acknowledged: the cluster serves. */
-    void awaitMore(long n) {
-      long target = acked.size() + Math.max(1, n);
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (acked.size() < target) {
-        assertThat(System.nanoTime()).as("writes acknowledged: %d of %d, failed %d, last error %s", acked.size(),
-            target, failed, lastError).isLessThan(deadline);
-        LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-      }
-    }
-
-    private static ByteSequence bs(String s) {
-      return ByteSequence.from(s, StandardCharsets.UTF_8);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      stop.set(true);
-      thread.join(30_000);
-      client.close();
-      last = new Summary(List.copyOf(acked), failed, TimeUnit.NANOSECONDS.toMillis(longestGapNanos));
-    }
   }
 }

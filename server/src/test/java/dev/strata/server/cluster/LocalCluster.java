@@ -32,7 +32,7 @@ final class LocalCluster implements AutoCloseable {
     final String name;
     final String engine;
     final int clientPort = FreePorts.next();
-    final int peerPort = FreePorts.next();
+    int peerPort = FreePorts.next();
     final Path dataDir;
     final Path log;
     private Process process;
@@ -228,6 +228,16 @@ final class LocalCluster implements AutoCloseable {
   void restart(Node n) throws Exception {
     launch(n);
     awaitLine(n, READY_LINE, n.starts, List.of(n));
+  }
+
+  /**
+   * Stops {@code n} and starts it again on a new peer port with its data dir, as an operator moves a
+   * member after {@code etcdctl member update} to its new URL; waits until it serves.
+   */
+  void movePeerPort(Node n, int port) throws Exception {
+    stop(n);
+    n.peerPort = port;
+    restart(n);
   }
 
   /**

@@ -52,11 +52,15 @@ public final class Member implements AutoCloseable {
   static final int BATCH_MAX_REQUESTS = 1024;
   static final long BATCH_LINGER_NANOS = 1_000_000L;
   /**
-   * Entries in flight: the outstanding writes are split among them, so fewer means bigger batches and
-   * more means more pipelining; 8 measured best of 2/8/32 at 256 clients (noisy, shared machine).
+   * Entries in flight per member: the outstanding writes are split among them, so fewer means bigger
+   * batches and more means more pipelining. Fewer, bigger entries won on a 3-member cluster, where every
+   * entry costs each member a Ratis round (and a follower a forwarding call and a commit-index pull):
+   * `check perf --load=l` over 3 members did 1,315-1,509 writes/s with 8 (five runs), 1,523 with 4,
+   * 1,537-1,881 with 2 (three runs), 1,857 with 1; a single member 3,829 / 3,893 / 3,968 with 8 / 2 / 1
+   * (docs/benchmarks.md). 2 keeps one entry filling while one is replicated.
    * {@code -Dstrata.proposer.maxInFlight} overrides it for benchmarking.
    */
-  static final int MAX_ENTRIES_IN_FLIGHT = Integer.getInteger("strata.proposer.maxInFlight", 8);
+  static final int MAX_ENTRIES_IN_FLIGHT = Integer.getInteger("strata.proposer.maxInFlight", 2);
 
   private final Backend backend;
   private final MvccStore mvcc;

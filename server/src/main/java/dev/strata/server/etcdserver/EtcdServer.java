@@ -275,8 +275,8 @@ public final class EtcdServer {
 
   private <T> CompletableFuture<T> propose(Request.Builder request, Class<T> type) {
     boolean leaderless = raft.leaderId() == 0;
+    // the request timeout is the Waiters' (one sweep for all calls, not a timer per call)
     return proposer.propose(request)
-        .orTimeout(cfg.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .handleAsync((resp, err) -> {
           if (err != null) {
             throw RaftErrors.proposalFailure(err, leaderless && raft.leaderId() == 0);

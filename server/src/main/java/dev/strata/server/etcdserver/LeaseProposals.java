@@ -7,7 +7,6 @@ import dev.strata.server.raft.RaftNode;
 import dev.strata.server.raft.proto.Request;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Lease requests into Raft with the same admission as KV writes ({@link EtcdServer}): quota (for
@@ -18,7 +17,6 @@ final class LeaseProposals implements LeaseServer.Proposals {
 
   private static final long MAX_APPLY_BACKLOG = 5000;
 
-  private final ServerConfig cfg;
   private final RaftNode raft;
   private final Proposer proposer;
   private final Quota quota;
@@ -26,7 +24,6 @@ final class LeaseProposals implements LeaseServer.Proposals {
   private final Executor executor;
 
   LeaseProposals(ServerConfig cfg, RaftNode raft, Proposer proposer, Quota quota, Executor executor) {
-    this.cfg = cfg;
     this.raft = raft;
     this.proposer = proposer;
     this.quota = quota;
@@ -42,8 +39,8 @@ final class LeaseProposals implements LeaseServer.Proposals {
     }
     admission.checkSize(request.build().getSerializedSize());
     boolean leaderless = raft.leaderId() == 0;
+    // the request timeout is the Waiters' (one sweep for all calls, not a timer per call)
     return proposer.propose(request)
-        .orTimeout(cfg.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .handleAsync((resp, err) -> {
           if (err != null) {
             throw RaftErrors.proposalFailure(err, leaderless && raft.leaderId() == 0);

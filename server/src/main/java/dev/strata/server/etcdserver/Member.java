@@ -128,6 +128,7 @@ public final class Member implements AutoCloseable {
     WatchHub watches = null;
     MemberLeases leases = null;
     ConfReconciler reconciler = null;
+    Waiters waiters = null;
     try {
       // after the engine opened the data dir: a joiner asks its peers here (membership.ClusterBootstrap)
       ClusterIdentity ids = ClusterBootstrap.identity(cfg);
@@ -143,7 +144,7 @@ public final class Member implements AutoCloseable {
           .withMaxResponseBytes(cfg.maxRequestBytes() + 512 * 1024)
           .withProgressNotifyInterval(cfg.watchProgressNotifyInterval()));
       long incarnation = new SecureRandom().nextLong();
-      Waiters waiters = new Waiters();
+      waiters = new Waiters(cfg.requestTimeout());
       MemberRegistry members = MemberRegistry.load(backend);
       // the leader's client URL: published through Raft, or — for a new member that has applied
       // nothing yet because the leader purged that log — asked of the leader over Raft
@@ -173,6 +174,7 @@ public final class Member implements AutoCloseable {
       closeQuietly(catchUp);
       closeQuietly(leases);
       closeQuietly(raft);
+      closeQuietly(waiters);
       closeQuietly(watches);
       closeQuietly(mvcc);
       closeQuietly(backend);
@@ -244,6 +246,7 @@ public final class Member implements AutoCloseable {
     proposer.close();
     closeQuietly(raft);
     waiters.failAll(EtcdError.STOPPED.exception());
+    waiters.close();
     executor.shutdownNow();
     // after Raft (nothing applies any more), before the store its catch-up thread reads
     closeQuietly(server.watches());

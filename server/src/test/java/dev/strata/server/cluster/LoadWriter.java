@@ -76,9 +76,13 @@ final class LoadWriter implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     stop.set(true);
-    thread.join(30_000);
+    try {
+      thread.join(30_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     client.close();
     last = new Summary(List.copyOf(acked), failed, TimeUnit.NANOSECONDS.toMillis(longestGapNanos));
   }

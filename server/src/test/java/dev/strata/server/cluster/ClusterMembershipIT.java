@@ -2,7 +2,10 @@ package dev.strata.server.cluster;
 
 import static dev.strata.server.cluster.ClusterTesting.all;
 import static dev.strata.server.cluster.ClusterTesting.await;
+import static dev.strata.server.cluster.ClusterTesting.LEADER;
+import static dev.strata.server.cluster.ClusterTesting.MEMBER_ID;
 import static dev.strata.server.cluster.ClusterTesting.first;
+import static dev.strata.server.cluster.ClusterTesting.memberId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.server.cluster.LocalCluster.Node;
@@ -27,8 +30,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ClusterMembershipIT {
 
-  private static final Pattern LEADER = Pattern.compile("\"leader\":(\\d+)");
-  private static final Pattern MEMBER_ID = Pattern.compile("\"member_id\":(\\d+)");
   private static final Pattern HASH = Pattern.compile("\"hash\":(\\d+)");
 
   @ParameterizedTest
@@ -132,12 +133,6 @@ class ClusterMembershipIT {
         }
       }
     }
-  }
-
-  /** The member id of {@code n}, from its own status. */
-  private static long memberId(Node n) {
-    Etcdctl.Result r = new Etcdctl(n.clientUrl()).run("endpoint", "status", "-w", "json");
-    return Long.parseUnsignedLong(first(MEMBER_ID, r.stdout()));
   }
 
   private static long currentLeader(Etcdctl c) {

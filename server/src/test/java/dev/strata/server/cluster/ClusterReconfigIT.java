@@ -2,7 +2,10 @@ package dev.strata.server.cluster;
 
 import static dev.strata.server.cluster.ClusterTesting.all;
 import static dev.strata.server.cluster.ClusterTesting.await;
+import static dev.strata.server.cluster.ClusterTesting.MEMBER_ID;
 import static dev.strata.server.cluster.ClusterTesting.first;
+import static dev.strata.server.cluster.ClusterTesting.memberId;
+import static dev.strata.server.cluster.ClusterTesting.memberList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.server.cluster.LocalCluster.Node;
@@ -40,7 +43,6 @@ class ClusterReconfigIT {
 
   private static final Pattern HASH = Pattern.compile("\"hash\":(\\d+)");
   private static final Pattern REVISION = Pattern.compile("\"revision\":(\\d+)");
-  private static final Pattern MEMBER_ID = Pattern.compile("\"member_id\":(\\d+)");
   private static final Pattern APPLIED = Pattern.compile("\"raftAppliedIndex\":(\\d+)");
   private static final Pattern ADDED = Pattern.compile("Member\\s+([0-9a-f]+) added to cluster\\s+([0-9a-f]+)");
   private static final Pattern INITIAL_CLUSTER = Pattern.compile("ETCD_INITIAL_CLUSTER=\"([^\"]*)\"");
@@ -254,15 +256,6 @@ class ClusterReconfigIT {
   /** etcdctl's "Error: ..." line (it may log retries as JSON before it). */
   private static String errorLine(String stderr) {
     return stderr.lines().filter(l -> l.startsWith("Error:")).findFirst().orElse(stderr);
-  }
-
-  private static String memberList(Node n) {
-    Etcdctl.Result r = new Etcdctl(n.clientUrl()).run("member", "list", "-w", "json");
-    return r.exitCode() == 0 ? r.stdout() : "";
-  }
-
-  private static long memberId(Node n) {
-    return Long.parseUnsignedLong(first(MEMBER_ID, new Etcdctl(n.clientUrl()).run("endpoint", "status", "-w", "json").stdout()));
   }
 
   private static long applied(Node n) {

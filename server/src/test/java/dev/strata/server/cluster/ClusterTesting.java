@@ -2,6 +2,8 @@ package dev.strata.server.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.server.cluster.LocalCluster.Node;
+import dev.strata.server.it.Etcdctl;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +15,31 @@ import java.util.regex.Pattern;
 /** Waiting and output-parsing helpers the cluster tests share. */
 final class ClusterTesting {
 
+  /** Fields of {@code etcdctl endpoint status -w json}. */
+  static final Pattern MEMBER_ID = Pattern.compile("\"member_id\":(\\d+)");
+  static final Pattern LEADER = Pattern.compile("\"leader\":(\\d+)");
+
   private ClusterTesting() {}
+
+  /** The member id of {@code n}, from its own status. */
+  static long memberId(Node n) {
+    return Long.parseUnsignedLong(first(MEMBER_ID, status(n)));
+  }
+
+  /** The leader {@code n} knows, from its own status. */
+  static long leaderId(Node n) {
+    return Long.parseUnsignedLong(first(LEADER, status(n)));
+  }
+
+  /** {@code etcdctl member list -w json} through {@code n}; empty if the call failed. */
+  static String memberList(Node n) {
+    Etcdctl.Result r = new Etcdctl(n.clientUrl()).run("member", "list", "-w", "json");
+    return r.exitCode() == 0 ? r.stdout() : "";
+  }
+
+  private static String status(Node n) {
+    return new Etcdctl(n.clientUrl()).run("endpoint", "status", "-w", "json").stdout();
+  }
 
   /** Bounded polling with backoff (20 → 500 ms) for conditions that have no event to wait on. */
   static void await(BooleanSupplier condition, Duration timeout) {

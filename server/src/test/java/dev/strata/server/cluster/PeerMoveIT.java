@@ -1,7 +1,9 @@
 package dev.strata.server.cluster;
 
 import static dev.strata.server.cluster.ClusterTesting.await;
-import static dev.strata.server.cluster.ClusterTesting.first;
+import static dev.strata.server.cluster.ClusterTesting.leaderId;
+import static dev.strata.server.cluster.ClusterTesting.memberId;
+import static dev.strata.server.cluster.ClusterTesting.memberList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.server.cluster.LocalCluster.Node;
@@ -9,7 +11,6 @@ import dev.strata.server.it.Etcdctl;
 import dev.strata.server.it.FreePorts;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,9 +28,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * up on every member.
  */
 class PeerMoveIT {
-
-  private static final Pattern LEADER = Pattern.compile("\"leader\":(\\d+)");
-  private static final Pattern MEMBER_ID = Pattern.compile("\"member_id\":(\\d+)");
 
   @ParameterizedTest
   @ValueSource(strings = {"btree,btree,btree", "lsm,lsm,lsm", "btree,lsm,btree"})
@@ -65,11 +63,12 @@ class PeerMoveIT {
   private static void move(LocalCluster cluster, Node moved, String key) throws Exception {
     List<Node> others = cluster.nodes().stream().filter(n -> n != moved).toList();
     Etcdctl atOthers = new Etcdctl(others.get(0).clientUrl() + "," + others.get(1).clientUrl());
-    String movedUrl = "http://127.0.0.1:" + FreePorts.next();
+    int movedPort = FreePorts.next();
+    String movedUrl = "http://127.0.0.1:" + movedPort;
     Etcdctl.Result update = new Etcdctl(moved.clientUrl()).run("member", "update",
         Long.toHexString(memberId(moved)), "--peer-urls=" + movedUrl);
     assertThat(update.exitCode()).as(update.toString()).isZero();
-    cluster.movePeerPort(moved, Integer.parseInt(movedUrl.substring(movedUrl.lastIndexOf(':') + 1)));
+    cluster.movePeerPort(moved, movedPort);
     assertThat(moved.peerUrl()).isEqualTo(movedUrl);
 
     Etcdctl.Result put = atOthers.run("put", key, "x");
@@ -101,22 +100,5 @@ class PeerMoveIT {
   private static Node leader(List<Node> nodes) {
     long id = leaderId(nodes.get(0));
     return nodes.stream().filter(n -> memberId(n) == id).findFirst().orElseThrow();
-  }
-
-  private static String status(Node n) {
-    return new Etcdctl(n.clientUrl()).run("endpoint", "status", "-w", "json").stdout();
-  }
-
-  private static long leaderId(Node n) {
-    return Long.parseUnsignedLong(first(LEADER, status(n)));
-  }
-
-  private static long memberId(Node n) {
-    return Long.parseUnsignedLong(first(MEMBER_ID, status(n)));
-  }
-
-  private static String memberList(Node n) {
-    Etcdctl.Result r = new Etcdctl(n.clientUrl()).run("member", "list", "-w", "json");
-    return r.exitCode() == 0 ? r.stdout() : "";
   }
 }

@@ -14,7 +14,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -31,6 +33,7 @@ import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.ServerNotReadyException;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -64,17 +67,22 @@ public final class RaftNode implements AutoCloseable {
   private final AtomicLong callIds = new AtomicLong();
   private final ScheduledExecutorService retries;
   private final Duration timeout;
+  private final LeaderContact contact;
+  private final long leaderSilenceLimitNanos;
   private volatile RaftClient forwarder;
   /** The highest log index a forwarded write waits to apply, and whether a pull round runs for it. */
   private final AtomicLong pullWanted = new AtomicLong();
   private final AtomicLong lastReconnect = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(1));
   private final java.util.concurrent.atomic.AtomicBoolean pulling = new java.util.concurrent.atomic.AtomicBoolean();
 
-  private RaftNode(RaftServer server, RaftGroup group, RaftProperties properties, Duration timeout) {
+  private RaftNode(RaftServer server, RaftGroup group, RaftProperties properties, Duration timeout,
+      LeaderContact contact, Duration leaderSilenceLimit) {
     this.server = server;
     this.group = group;
     this.properties = properties;
     this.timeout = timeout;
+    this.contact = contact;
+    this.leaderSilenceLimitNanos = leaderSilenceLimit.toNanos();
     this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "strata-raft-retry");
       t.setDaemon(true);
@@ -96,12 +104,16 @@ public final class RaftNode implements AutoCloseable {
     RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(ids.raftGroupId()), peers);
     URI listen = cfg.listenPeerUrls().get(0);
     RaftProperties props = RaftProps.of(cfg, RaftProps.storageDir(cfg.dataDir()).toPath(), listen.getHost(), listen.getPort());
+    LeaderContact contact = new LeaderContact();
+    Parameters parameters = new Parameters();
+    GrpcConfigKeys.Server.setServicesCustomizer(parameters, contact);
     RaftServer server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(Long.toHexString(ids.memberId())))
         // Ratis requires a server to be in the group it is built with: a joiner starts with the group's
         // id only and takes the configuration from the leader's log ("start with initializing state")
         .setGroup(ids.joined() ? RaftGroup.valueOf(group.getGroupId()) : group)
         .setProperties(props)
+        .setParameters(parameters)
         .setStateMachine(new StrataStateMachine(applier, halt, installer))
         // FORMAT refuses an existing dir; RECOVER opens it, or creates it on first start (ratis.md).
         .setOption(RaftStorage.StartupOption.RECOVER)
@@ -109,7 +121,7 @@ public final class RaftNode implements AutoCloseable {
     server.start();
     LOG.info("raft started: peerId={} group={} peers={} storage={}", Long.toHexString(ids.memberId()),
         group.getGroupId().getUuid(), peers.size(), RaftProps.storageDir(cfg.dataDir()));
-    RaftNode node = new RaftNode(server, group, props, cfg.requestTimeout());
+    RaftNode node = new RaftNode(server, group, props, cfg.requestTimeout(), contact, cfg.electionTimeoutMax());
     ((StrataStateMachine) node.division().getStateMachine()).setOnConfigurationChanged(node::refreshPeerAddresses);
     node.refreshPeerAddresses();
     return node;
@@ -210,7 +222,7 @@ public final class RaftNode implements AutoCloseable {
 
   /** The leader this member follows (or learns from), null if it leads or knows no leader. */
   private RaftPeerId leaderIfFollower() {
-    org.apache.ratis.server.DivisionInfo info = division().getInfo();
+    DivisionInfo info = division().getInfo();
     return info.isLeader() ? null : info.getLeaderId();
   }
 
@@ -424,10 +436,17 @@ public final class RaftNode implements AutoCloseable {
     return division().getInfo().getCurrentTerm();
   }
 
-  /** The leader's member id, 0 if none is known. */
+  /**
+   * The leader's member id, 0 if none is known. As in etcd, a follower that has not heard from its
+   * leader for an election timeout knows none, even though Ratis still names it ({@link LeaderContact}).
+   */
   public long leaderId() {
-    RaftPeerId leader = division().getInfo().getLeaderId();
-    return leader == null ? 0 : Long.parseUnsignedLong(leader.toString(), 16);
+    DivisionInfo info = division().getInfo();
+    RaftPeerId leader = info.getLeaderId();
+    if (leader == null || (!info.isLeader() && contact.silentNanos() > leaderSilenceLimitNanos)) {
+      return 0;
+    }
+    return Long.parseUnsignedLong(leader.toString(), 16);
   }
 
   public boolean isLeader() {

@@ -65,7 +65,8 @@ class ClusterReconfigIT {
       Node m4 = cluster.newNode("m4", e[0].equals("btree") ? "lsm" : "btree");
       Etcdctl stable = new Etcdctl(m2.clientUrl() + "," + m3.clientUrl());
 
-      try (LoadWriter writer = LoadWriter.start(m2.clientUrl(), m3.clientUrl())) {
+      LoadWriter writer = LoadWriter.start(m2.clientUrl(), m3.clientUrl());
+      try (writer) {
         writer.awaitMore(5);
 
         // member add --learner: listed at once, unstarted, on every member; the printout works as env
@@ -169,7 +170,7 @@ class ClusterReconfigIT {
         List<String> hashes = all(HASH, h.stdout());
         return h.exitCode() == 0 && hashes.size() == 3 && new HashSet<>(hashes).size() == 1;
       }, Duration.ofSeconds(60));
-      LoadWriter.Summary summary = LoadWriter.last;
+      LoadWriter.Summary summary = writer.summary();
       for (Node n : List.of(m2, m3, m4)) {
         Etcdctl.Result keys = new Etcdctl(n.clientUrl()).run("get", "w/", "--prefix", "--keys-only",
             "--consistency=s", "--rev=" + revision);

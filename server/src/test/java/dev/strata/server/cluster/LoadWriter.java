@@ -17,7 +17,6 @@ import java.util.concurrent.locks.LockSupport;
 final class LoadWriter implements AutoCloseable {
   record Summary(List<String> acked, long failed, long longestGapMs) {}
 
-  static volatile Summary last;
   private final Client client;
   private final Queue<String> acked = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean stop = new AtomicBoolean();
@@ -84,6 +83,10 @@ final class LoadWriter implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     client.close();
-    last = new Summary(List.copyOf(acked), failed, TimeUnit.NANOSECONDS.toMillis(longestGapNanos));
+  }
+
+  /** What the writer did; complete once it is closed. */
+  Summary summary() {
+    return new Summary(List.copyOf(acked), failed, TimeUnit.NANOSECONDS.toMillis(longestGapNanos));
   }
 }

@@ -35,7 +35,8 @@ class PeerMoveIT {
     List<String> flags = List.of(ClusterReconfigIT.SNAPSHOT_FLAGS.split(" "));
     try (LocalCluster cluster = LocalCluster.start(flags, engines.split(","))) {
       List<Node> nodes = cluster.nodes();
-      try (LoadWriter writer = LoadWriter.start(nodes.stream().map(Node::clientUrl).toArray(String[]::new))) {
+      LoadWriter writer = LoadWriter.start(nodes.stream().map(Node::clientUrl).toArray(String[]::new));
+      try (writer) {
         writer.awaitMore(5);
         Node leader = leader(nodes);
         move(cluster, leader, "after-leader-move");
@@ -55,7 +56,7 @@ class PeerMoveIT {
         assertThat(get.stdout()).as(n.name + ": " + get).contains("after-leader-move", "after-follower-move");
         Etcdctl.Result keys = at.run("get", "w/", "--prefix", "--keys-only", "--consistency=s");
         assertThat(new java.util.HashSet<>(keys.stdout().lines().toList())).as(n.name)
-            .containsAll(LoadWriter.last.acked());
+            .containsAll(writer.summary().acked());
       }
     }
   }

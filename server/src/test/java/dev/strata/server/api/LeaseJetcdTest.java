@@ -202,9 +202,11 @@ class LeaseJetcdTest {
         WatchEvent e = deleted.get(30, TimeUnit.SECONDS);
         assertThat(e.getKeyValue().getKey()).isEqualTo(bs("e/gone"));
         assertThat(alive.poll(30, TimeUnit.SECONDS).getTTL()).isEqualTo(2);
-        // the expired lease is gone, the renewed one and its key outlived the same TTL
+        // the expired lease is gone (-1), the renewed one and its key outlived the same TTL. Its
+        // remaining TTL is whole seconds, truncated as etcd does: 0 when a keep-alive came late on a
+        // busy machine (seen in CI), so "still granted" is >= 0, not > 0
         assertThat(jl.timeToLive(expiring, LeaseOption.DEFAULT).get(30, TimeUnit.SECONDS).getTTL()).isEqualTo(-1);
-        assertThat(jl.timeToLive(kept, LeaseOption.DEFAULT).get(30, TimeUnit.SECONDS).getTTL()).isPositive();
+        assertThat(jl.timeToLive(kept, LeaseOption.DEFAULT).get(30, TimeUnit.SECONDS).getTTL()).isNotNegative();
         assertThat(kv.get(bs("e/kept")).get(30, TimeUnit.SECONDS).getKvs()).hasSize(1);
       }
       assertThat(m.halted.get()).isNull();

@@ -650,48 +650,11 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * Works around a Ratis 3.2.2 bug, on the leader: a listener added by setConfiguration is staged like a
-   * new voter, but when staging ends LeaderStateImpl.checkStaging marks caught up only the lagging
-   * followers {@code containsInConf(id)} finds, and that defaults to the FOLLOWER role. The listener's
-   * appender then keeps sending {@code initializing=true}, so the listener never leaves STARTING and
-   * refuses every request (ServerNotReadyException) until the next leader change. Marks the follower
-   * info of {@code memberId} caught up, through reflection (the types are package-private); returns
-   * false, having logged why, if that is not possible.
+   * On the leader, marks the listener {@code memberId} caught up once its staging ended (a Ratis 3.2.2
+   * workaround, {@link ListenerCatchUp}); false, having logged why, if that is not possible.
    */
   public boolean markCaughtUp(long memberId) {
-    try {
-      Object division = division();
-      var getRole = division.getClass().getDeclaredMethod("getRole");
-      getRole.setAccessible(true);
-      Object role = getRole.invoke(division);
-      var getLeaderState = role.getClass().getDeclaredMethod("getLeaderState");
-      getLeaderState.setAccessible(true);
-      var leader = (java.util.Optional<?>) getLeaderState.invoke(role);
-      if (leader.isEmpty()) {
-        return false;
-      }
-      var getLogAppender = leader.get().getClass().getDeclaredMethod("getLogAppender", RaftPeerId.class);
-      getLogAppender.setAccessible(true);
-      var appender = (java.util.Optional<?>) getLogAppender.invoke(leader.get(),
-          RaftPeerId.valueOf(Long.toHexString(memberId)));
-      if (appender.isEmpty()) {
-        return false;
-      }
-      Object follower = ((org.apache.ratis.server.leader.LogAppender) appender.get()).getFollower();
-      var isCaughtUp = follower.getClass().getDeclaredMethod("isCaughtUp");
-      isCaughtUp.setAccessible(true);
-      if ((Boolean) isCaughtUp.invoke(follower)) {
-        return true;
-      }
-      var catchUp = follower.getClass().getDeclaredMethod("catchUp");
-      catchUp.setAccessible(true);
-      catchUp.invoke(follower);
-      LOG.info("marked listener caught up (Ratis listener staging workaround): peer={}", Long.toHexString(memberId));
-      return true;
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.warn("cannot mark listener caught up: peer={} error=\"{}\"", Long.toHexString(memberId), e.toString());
-      return false;
-    }
+    return ListenerCatchUp.mark(division(), memberId);
   }
 
   /**

@@ -148,10 +148,14 @@ public final class RaftNode implements AutoCloseable {
     submitLocally(newRequest(msg, RaftClientRequest.writeRequestType()), result, (r, failure) -> {
       if (failure == null) {
         result.complete(r.getLogIndex());
-      } else if (failure instanceof NotLeaderException nle && nle.getSuggestedLeader() != null) {
+      } else if (failure instanceof NotLeaderException nle && nle.getSuggestedLeader() != null
+          && leaderIfFollower() != null) {
         forward(msg, nle.getSuggestedLeader().getId(), result);
-      } else if (retryable(failure) && System.nanoTime() < deadline) {
+      } else if ((retryable(failure) || failure instanceof NotLeaderException) && System.nanoTime() < deadline) {
+        // no leader, or only a silent one Ratis still names: wait for one here, as etcd's raft does
         retries.schedule(() -> submit(msg, deadline, result), RETRY_MS, TimeUnit.MILLISECONDS);
+      } else if (failure instanceof NotLeaderException) {
+        result.completeExceptionally(new java.util.concurrent.TimeoutException("no leader took the proposal"));
       } else {
         result.completeExceptionally(failure);
       }
@@ -220,10 +224,17 @@ public final class RaftNode implements AutoCloseable {
     }, retries);
   }
 
-  /** The leader this member follows (or learns from), null if it leads or knows no leader. */
+  /**
+   * The leader this member follows (or learns from), null if it leads or knows no leader: writes are
+   * not forwarded to a leader that has been silent for an election timeout ({@link #leaderId()}).
+   */
   private RaftPeerId leaderIfFollower() {
     DivisionInfo info = division().getInfo();
-    return info.isLeader() ? null : info.getLeaderId();
+    return info.isLeader() || silentLeader(info) ? null : info.getLeaderId();
+  }
+
+  private boolean silentLeader(DivisionInfo info) {
+    return !info.isLeader() && contact.silentNanos() > leaderSilenceLimitNanos;
   }
 
   /**
@@ -443,7 +454,7 @@ public final class RaftNode implements AutoCloseable {
   public long leaderId() {
     DivisionInfo info = division().getInfo();
     RaftPeerId leader = info.getLeaderId();
-    if (leader == null || (!info.isLeader() && contact.silentNanos() > leaderSilenceLimitNanos)) {
+    if (leader == null || silentLeader(info)) {
       return 0;
     }
     return Long.parseUnsignedLong(leader.toString(), 16);

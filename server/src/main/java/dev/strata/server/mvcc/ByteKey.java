@@ -12,8 +12,10 @@ final class ByteKey implements Comparable<ByteKey> {
 
   private final byte[] bytes;
   /**
-   * The first 8 bytes, big-endian, zero-padded: most comparisons in the key index's tree end here,
-   * without loading the other key's array (a cache miss per tree level on a large index).
+   * The first 8 bytes, big-endian, zero-padded: comparisons of keys that differ there end here,
+   * without loading the other key's array (a cache miss per tree level on a large index). Keys that
+   * share a longer prefix (every {@code etcdctl check perf} key starts with
+   * {@code /etcdctl-check-perf/}) compare their arrays as before (docs/benchmarks.md).
    */
   private final long head;
   /** Computed on first use: most keys only ever sit in ordered maps. 0 = not computed yet. */

@@ -278,7 +278,11 @@ public final class RaftNode implements AutoCloseable {
           // by (client id, call id), and its call ids and ours for local submissions are counted apart.
           // the current configuration, not the start-up group: peers may have been added or moved
           RaftGroup current = RaftGroup.valueOf(group.getGroupId(), division().getRaftConf().getAllPeers());
-          forwarder = RaftClient.newBuilder().setRaftGroup(current).setProperties(properties)
+          // Aimed at the leader this member knows: Ratis' ordered client opens with a request to its
+          // leader guess (the first peer when it has none), and a follower there answered
+          // NotLeaderException, which Ratis logged at ERROR on every member's first forwarded write.
+          forwarder = RaftClient.newBuilder().setRaftGroup(current).setLeaderId(division().getInfo().getLeaderId())
+              .setProperties(properties)
               .setClientId(ClientId.randomId()).setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
                   (int) Math.max(1, timeout.toMillis() / FORWARD_RETRY_MS),
                   TimeDuration.valueOf(FORWARD_RETRY_MS, TimeUnit.MILLISECONDS)))

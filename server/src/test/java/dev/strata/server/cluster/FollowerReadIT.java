@@ -125,6 +125,11 @@ class FollowerReadIT {
           assertThat(local.getHeader().getMemberId()).isEqualTo(memberId);
           assertThat(local.getKvs().get(0).getModRevision()).isEqualTo(txn.getHeader().getRevision());
         }
+        // forwarding is quiet: Ratis logged "Failed* RaftClientRequest ... NotLeaderException" at ERROR
+        // on every follower's first forwarded write, its client having tried a follower first
+        for (Node f : followers) {
+          assertThat(f.logText().lines().filter(l -> l.contains("] ERROR "))).as(f + " log").isEmpty();
+        }
       } finally {
         clients.forEach(Client::close);
       }

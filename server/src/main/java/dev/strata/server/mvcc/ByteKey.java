@@ -65,8 +65,22 @@ final class ByteKey implements Comparable<ByteKey> {
   public int hashCode() {
     int h = hash;
     if (h == 0) {
-      h = Arrays.hashCode(bytes);
+      h = hashOf(bytes);
       hash = h; // racy but idempotent, as String.hash
+    }
+    return h;
+  }
+
+  /**
+   * A polynomial hash with the golden-ratio multiplier instead of {@link Arrays#hashCode}'s 31. With
+   * 31, keys that differ only in their last bytes collide in bulk: the revision keys of one
+   * 100,000-operation transaction (same main revision, sub 0..99,999) took 9,122 distinct hash codes,
+   * so the transaction's write set degraded into tree bins. With this multiplier they take 100,000.
+   */
+  static int hashOf(byte[] bytes) {
+    int h = 1; // not 0: leading zero bytes must change the hash
+    for (byte b : bytes) {
+      h = (h + (b & 0xff)) * 0x9E3779B1;
     }
     return h;
   }

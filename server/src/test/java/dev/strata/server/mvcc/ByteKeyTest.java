@@ -61,4 +61,23 @@ class ByteKeyTest {
       }
     };
   }
+
+  /** A large transaction's write set is a hash map keyed by revision keys that share all but their sub. */
+  @Test
+  void revisionKeysOfOneLargeTransactionHashApart() {
+    java.util.Set<Integer> hashes = new java.util.HashSet<>();
+    int n = 200_000;
+    for (int sub = 0; sub < n; sub++) {
+      hashes.add(ByteKey.wrap(new Revision(1_234_567, sub).toKey(sub % 2 == 0)).hashCode());
+    }
+    assertThat(hashes).hasSize(n);
+  }
+
+  @Test
+  void equalKeysHashAlikeAndTheHashIsStable() {
+    byte[] a = "/registry/pods/default/web-0".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(ByteKey.wrap(a.clone()).hashCode()).isEqualTo(ByteKey.wrap(a.clone()).hashCode());
+    assertThat(ByteKey.wrap(a.clone())).isEqualTo(ByteKey.wrap(a.clone()));
+    assertThat(ByteKey.hashOf(new byte[] {1})).isNotEqualTo(ByteKey.hashOf(new byte[] {0, 1}));
+  }
 }

@@ -2,8 +2,11 @@ package dev.strata.server.mvcc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ByteKeyTest {
@@ -65,7 +68,7 @@ class ByteKeyTest {
   /** A large transaction's write set is a hash map keyed by revision keys that share all but their sub. */
   @Test
   void revisionKeysOfOneLargeTransactionHashApart() {
-    java.util.Set<Integer> hashes = new java.util.HashSet<>();
+    Set<Integer> hashes = new HashSet<>();
     int n = 200_000;
     for (int sub = 0; sub < n; sub++) {
       hashes.add(ByteKey.wrap(new Revision(1_234_567, sub).toKey(sub % 2 == 0)).hashCode());
@@ -75,7 +78,7 @@ class ByteKeyTest {
 
   @Test
   void equalKeysHashAlikeAndTheHashIsStable() {
-    byte[] a = "/registry/pods/default/web-0".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] a = "/registry/pods/default/web-0".getBytes(StandardCharsets.UTF_8);
     assertThat(ByteKey.wrap(a.clone()).hashCode()).isEqualTo(ByteKey.wrap(a.clone()).hashCode());
     assertThat(ByteKey.wrap(a.clone())).isEqualTo(ByteKey.wrap(a.clone()));
     assertThat(ByteKey.hashOf(new byte[] {1})).isNotEqualTo(ByteKey.hashOf(new byte[] {0, 1}));

@@ -58,8 +58,8 @@ final class BatchApplier implements Applier {
       // Every member decodes the same bytes: stopping is the only way not to diverge.
       throw new IllegalStateException("undecodable raft entry at index " + index, e);
     }
-    boolean mine = batch.getProposer() == incarnation;
     for (Request r : batch.getRequestsList()) {
+      boolean mine = (r.getProposer() != 0 ? r.getProposer() : batch.getProposer()) == incarnation;
       Object response;
       try {
         response = applyOne(r);

@@ -143,7 +143,7 @@ public final class Member implements AutoCloseable {
       watches = WatchHub.start(mvcc, WatchOptions.defaults()
           .withMaxResponseBytes(cfg.maxRequestBytes() + 512 * 1024)
           .withProgressNotifyInterval(cfg.watchProgressNotifyInterval()));
-      long incarnation = new SecureRandom().nextLong();
+      long incarnation = incarnation();
       waiters = new Waiters(cfg.requestTimeout());
       MemberRegistry members = MemberRegistry.load(backend);
       // the leader's client URL: published through Raft, or — for a new member that has applied
@@ -159,6 +159,7 @@ public final class Member implements AutoCloseable {
       raftRef.set(raft);
       Proposer proposer = new Proposer(raft, waiters, incarnation, BATCH_MAX_REQUESTS,
           Math.max(RaftNode.MAX_BATCH_BYTES, cfg.maxRequestBytes()), BATCH_LINGER_NANOS, MAX_ENTRIES_IN_FLIGHT);
+      raft.takeForwarded(proposer::takeForwarded);
       executor = newExecutor();
       EtcdServer server = new EtcdServer(cfg, ids, backend, mvcc, raft, proposer, executor, watches,
           leases.start(cfg, ids, raft, proposer, backend, executor), members);
@@ -198,6 +199,16 @@ public final class Member implements AutoCloseable {
         restore.run();
       }
     };
+  }
+
+  /** A random, non-zero id of this process: 0 is a request's "no proposer named" (Request.proposer). */
+  private static long incarnation() {
+    SecureRandom random = new SecureRandom();
+    long id;
+    do {
+      id = random.nextLong();
+    } while (id == 0);
+    return id;
   }
 
   private static ExecutorService newExecutor() {

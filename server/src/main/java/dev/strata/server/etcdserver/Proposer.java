@@ -1,8 +1,12 @@
 package dev.strata.server.etcdserver;
 
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
 import dev.strata.server.raft.RaftNode;
 import dev.strata.server.raft.proto.Batch;
 import dev.strata.server.raft.proto.Request;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,14 +23,25 @@ import org.slf4j.LoggerFactory;
  * requests per entry. One thread drains the queue into a batch bounded by count and bytes; it sends at
  * once when nothing is in flight (no added latency for a lone client) and otherwise lingers up to
  * {@code linger} for more. A bound on entries in flight gives back-pressure and, under load, bigger
- * batches.
+ * batches. On a follower a batch goes to the leader's proposer ({@link #takeForwarded}), which adds it
+ * to its own next entry: a cluster makes the leader's entries only, however many members take writes.
  */
 final class Proposer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Proposer.class);
+  /** The wire tag of {@code Batch.requests}: field number, then the wire type in the low 3 bits. */
+  private static final int REQUESTS_TAG = Batch.REQUESTS_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
-  /** One admitted request and its serialized size. */
-  private record Pending(Request request, int bytes) {}
+  /**
+   * Requests waiting for an entry: one admitted here ({@code local}), or a batch a follower forwarded,
+   * still encoded ({@code forwarded}, answered through {@code taken} with its entry's index).
+   */
+  private record Pending(Request local, byte[] forwarded, int count, int bytes, CompletableFuture<Long> taken) {
+
+    static Pending local(Request r) {
+      return new Pending(r, null, 1, r.getSerializedSize(), null);
+    }
+  }
 
   private final RaftNode raft;
   private final Waiters waiters;
@@ -68,9 +83,50 @@ final class Proposer implements AutoCloseable {
       f.completeExceptionally(dev.strata.server.EtcdError.STOPPED.exception());
       return f;
     }
-    Request r = request.setId(waiters.register(f)).build();
-    queue.add(new Pending(r, r.getSerializedSize()));
+    // every request names its proposer: a follower's requests travel inside the leader's entries
+    queue.add(Pending.local(request.setId(waiters.register(f)).setProposer(incarnation).build()));
     return f;
+  }
+
+  /**
+   * Leader side of forwarding: queues a follower's encoded {@link Batch} for this member's next entry
+   * and completes with that entry's index once it is applied here. Throws, having queued nothing, if the
+   * batch is malformed or this proposer is closed.
+   */
+  CompletableFuture<Long> takeForwarded(byte[] batch) {
+    if (closed) {
+      throw new IllegalStateException("proposer closed");
+    }
+    int count = countRequests(batch);
+    CompletableFuture<Long> taken = new CompletableFuture<>();
+    queue.add(new Pending(null, batch, count, batch.length, taken));
+    return taken;
+  }
+
+  /**
+   * The number of requests in an encoded batch, read without decoding them: a forwarded batch joins
+   * the leader's entry as the bytes the follower sent, and encoded batches concatenate (a repeated
+   * field's elements append). Only {@code requests} fields are allowed: a forwarded batch names its
+   * proposer in each request.
+   */
+  static int countRequests(byte[] batch) {
+    CodedInputStream in = CodedInputStream.newInstance(batch);
+    int count = 0;
+    try {
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        if (tag != REQUESTS_TAG) {
+          throw new IllegalArgumentException("forwarded batch with an unexpected field: tag " + tag);
+        }
+        in.skipField(tag);
+        count++;
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("malformed forwarded batch: " + e.getMessage(), e);
+    }
+    if (count == 0) {
+      throw new IllegalArgumentException("empty forwarded batch");
+    }
+    return count;
   }
 
   long entries() {
@@ -101,8 +157,9 @@ final class Proposer implements AutoCloseable {
     carried = null;
     batch.add(first);
     long bytes = first.bytes();
+    int count = first.count();
     long deadline = System.nanoTime() + lingerNanos;
-    while (batch.size() < maxCount) {
+    while (count < maxCount) {
       Pending p = queue.poll();
       if (p == null) {
         long left = deadline - System.nanoTime();
@@ -114,29 +171,63 @@ final class Proposer implements AutoCloseable {
           break;
         }
       }
-      if (bytes + p.bytes() > maxBytes) {
+      if (bytes + p.bytes() > maxBytes || count + p.count() > maxCount) {
         carried = p;
         break;
       }
       batch.add(p);
       bytes += p.bytes();
+      count += p.count();
     }
     return batch;
   }
 
   private void send(List<Pending> batch) {
-    Batch.Builder b = Batch.newBuilder().setProposer(incarnation);
-    batch.forEach(p -> b.addRequests(p.request()));
+    int count = batch.stream().mapToInt(Pending::count).sum();
     entries.incrementAndGet();
-    requests.addAndGet(batch.size());
-    raft.replicate(b.build().toByteString().asReadOnlyByteBuffer()).whenComplete((index, err) -> {
+    requests.addAndGet(count);
+    raft.replicate(encode(batch)).whenComplete((index, err) -> {
       inFlight.release();
       if (err != null) {
         // Not committed: the calls must not wait for an apply that will never come.
-        LOG.warn("proposal failed: requests={} error=\"{}\"", batch.size(), err.toString());
-        batch.forEach(p -> waiters.fail(p.request().getId(), err));
+        LOG.warn("proposal failed: requests={} error=\"{}\"", count, err.toString());
+      }
+      for (Pending p : batch) {
+        if (p.taken() != null) {
+          if (err == null) {
+            p.taken().complete(index);
+          } else {
+            p.taken().completeExceptionally(err);
+          }
+        } else if (err != null) {
+          waiters.fail(p.local().getId(), err);
+        }
       }
     });
+  }
+
+  /** The entry: this member's requests encoded as a {@link Batch}, then each forwarded batch's bytes. */
+  private static byte[] encode(List<Pending> batch) {
+    Batch.Builder b = Batch.newBuilder();
+    int forwardedBytes = 0;
+    for (Pending p : batch) {
+      if (p.local() != null) {
+        b.addRequests(p.local());
+      } else {
+        forwardedBytes += p.forwarded().length;
+      }
+    }
+    byte[] own = b.build().toByteArray();
+    if (forwardedBytes == 0) {
+      return own;
+    }
+    ByteBuffer entry = ByteBuffer.allocate(own.length + forwardedBytes).put(own);
+    for (Pending p : batch) {
+      if (p.forwarded() != null) {
+        entry.put(p.forwarded());
+      }
+    }
+    return entry.array();
   }
 
   @Override

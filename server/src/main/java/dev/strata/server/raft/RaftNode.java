@@ -68,6 +68,7 @@ public final class RaftNode implements AutoCloseable {
   private final ScheduledExecutorService retries;
   private final Duration timeout;
   private final LeaderContact contact;
+  private final ProposalForwarding forwarding;
   private final long leaderSilenceLimitNanos;
   private volatile RaftClient forwarder;
   /** The highest log index a forwarded write waits to apply, and whether a pull round runs for it. */
@@ -76,8 +77,9 @@ public final class RaftNode implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean pulling = new java.util.concurrent.atomic.AtomicBoolean();
 
   private RaftNode(RaftServer server, RaftGroup group, RaftProperties properties, Duration timeout,
-      LeaderContact contact, Duration leaderSilenceLimit) {
+      LeaderContact contact, ProposalForwarding forwarding, Duration leaderSilenceLimit) {
     this.server = server;
+    this.forwarding = forwarding;
     this.group = group;
     this.properties = properties;
     this.timeout = timeout;
@@ -105,8 +107,10 @@ public final class RaftNode implements AutoCloseable {
     URI listen = cfg.listenPeerUrls().get(0);
     RaftProperties props = RaftProps.of(cfg, RaftProps.storageDir(cfg.dataDir()).toPath(), listen.getHost(), listen.getPort());
     LeaderContact contact = new LeaderContact();
+    ProposalForwarding forwarding = new ProposalForwarding(contact, GrpcConfigKeys.messageSizeMax(props, s -> { })
+        .getSizeInt());
     Parameters parameters = new Parameters();
-    GrpcConfigKeys.Server.setServicesCustomizer(parameters, contact);
+    GrpcConfigKeys.Server.setServicesCustomizer(parameters, forwarding);
     RaftServer server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(Long.toHexString(ids.memberId())))
         // Ratis requires a server to be in the group it is built with: a joiner starts with the group's
@@ -121,21 +125,52 @@ public final class RaftNode implements AutoCloseable {
     server.start();
     LOG.info("raft started: peerId={} group={} peers={} storage={}", Long.toHexString(ids.memberId()),
         group.getGroupId().getUuid(), peers.size(), RaftProps.storageDir(cfg.dataDir()));
-    RaftNode node = new RaftNode(server, group, props, cfg.requestTimeout(), contact, cfg.electionTimeoutMax());
+    RaftNode node = new RaftNode(server, group, props, cfg.requestTimeout(), contact, forwarding,
+        cfg.electionTimeoutMax());
     ((StrataStateMachine) node.division().getStateMachine()).setOnConfigurationChanged(node::refreshPeerAddresses);
     node.refreshPeerAddresses();
     return node;
   }
 
   /**
-   * Replicates one entry; completes once it is applied on the member that committed it (locally on the
-   * leader), with its log index. Fails with the Ratis exception if it could not be committed.
+   * Replicates one entry (an encoded {@code Batch}); completes once it is applied on the member that
+   * committed it (locally on the leader), with its log index. Fails with the Ratis exception if it could
+   * not be committed. A follower hands it to the leader's proposer ({@link ProposalForwarding}), which
+   * puts its requests into the leader's next entry: the index is that entry's.
    */
-  public CompletableFuture<Long> replicate(ByteBuffer entry) {
-    Message msg = Message.valueOf(ByteString.copyFrom(entry));
+  public CompletableFuture<Long> replicate(byte[] entry) {
     CompletableFuture<Long> result = new CompletableFuture<>();
-    submit(msg, System.nanoTime() + timeout.toNanos(), result);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    RaftPeerId leader = leaderIfFollower();
+    String address = leader == null ? null : division().getRaftConf().getAllPeers().stream()
+        .filter(p -> p.getId().equals(leader)).map(RaftPeer::getAddress).findFirst().orElse(null);
+    if (address == null) {
+      submit(Message.valueOf(ByteString.copyFrom(entry)), deadline, result);
+      return result;
+    }
+    forwarding.forward(address, entry, timeout.toNanos()).whenComplete((index, err) -> {
+      if (err == null) {
+        result.complete(index);
+        pullCommitIndex(index);
+      } else if (ProposalForwarding.notTaken(err)) {
+        LOG.debug("leader did not take a forwarded batch, proposing it again: {}", err.toString());
+        submit(Message.valueOf(ByteString.copyFrom(entry)), deadline, result);
+      } else {
+        // It may have reached the leader's entry, so it is not proposed again: its outcome is unknown,
+        // which etcd reports as a timeout.
+        result.completeExceptionally(new java.util.concurrent.TimeoutException(
+            "forwarding to the leader failed: " + err.getMessage()));
+      }
+    });
     return result;
+  }
+
+  /**
+   * Leader side of forwarding: {@code taker} queues a follower's encoded batch for this member's next
+   * entry and completes with that entry's index once applied here; it throws if it refuses the batch.
+   */
+  public void takeForwarded(java.util.function.Function<byte[], CompletableFuture<Long>> taker) {
+    forwarding.serve(() -> division().getInfo().isLeader(), taker);
   }
 
   private void submit(Message msg, long deadline, CompletableFuture<Long> result) {
@@ -687,6 +722,7 @@ public final class RaftNode implements AutoCloseable {
   @Override
   public void close() throws IOException {
     retries.shutdownNow();
+    forwarding.close();
     RaftClient c = forwarder;
     if (c != null) {
       c.close();

@@ -1,11 +1,6 @@
 package dev.strata.server.raft;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.ConnectException;
-import java.nio.ByteBuffer;
 import java.util.EnumSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +8,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.apache.ratis.grpc.server.GrpcServices;
+import org.apache.ratis.thirdparty.com.google.protobuf.BytesValue;
+import org.apache.ratis.thirdparty.com.google.protobuf.UInt64Value;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.thirdparty.io.grpc.CallOptions;
 import org.apache.ratis.thirdparty.io.grpc.ManagedChannel;
 import org.apache.ratis.thirdparty.io.grpc.MethodDescriptor;
@@ -21,6 +19,7 @@ import org.apache.ratis.thirdparty.io.grpc.Status;
 import org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException;
 import org.apache.ratis.thirdparty.io.grpc.netty.NettyChannelBuilder;
 import org.apache.ratis.thirdparty.io.grpc.netty.NettyServerBuilder;
+import org.apache.ratis.thirdparty.io.grpc.protobuf.ProtoUtils;
 import org.apache.ratis.thirdparty.io.grpc.stub.ClientCalls;
 import org.apache.ratis.thirdparty.io.grpc.stub.ServerCalls;
 import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
@@ -32,21 +31,23 @@ import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
  * proposers made three times the entries, and each entry costs every member a Ratis round
  * (docs/benchmarks.md).
  *
- * <p>One unary call per batch on Ratis' own gRPC server (the peer port; Ratis' shaded gRPC, so the
- * messages are plain bytes). The leader answers with the index of the entry that carried the batch,
- * once it applied that entry. {@code FAILED_PRECONDITION} means the leader did not take the batch (it
- * does not lead, or does not serve yet), and so does a call that never connected: the follower may
- * propose it another way. After any other failure the outcome is unknown, and the batch must not be
- * proposed again (a txn must not apply twice).
+ * <p>One unary call per batch on Ratis' own gRPC server (the peer port; Ratis' shaded gRPC and
+ * protobuf, so the batch travels as a {@code BytesValue}). The leader answers with the index of the
+ * entry that carried the batch, once it applied that entry. {@code FAILED_PRECONDITION} means the
+ * leader did not take the batch (it does not lead, or does not serve yet), and so does a call that
+ * never connected: the follower may propose it another way. After any other failure the outcome is
+ * unknown, and the batch must not be proposed again (a txn must not apply twice).
  */
 final class ProposalForwarding implements GrpcServices.Customizer, AutoCloseable {
 
-  private static final MethodDescriptor<byte[], Long> FORWARD = MethodDescriptor.<byte[], Long>newBuilder()
-      .setType(MethodDescriptor.MethodType.UNARY)
-      .setFullMethodName(MethodDescriptor.generateFullMethodName("strata.raft.ProposalForwarding", "Forward"))
-      .setRequestMarshaller(new BytesMarshaller())
-      .setResponseMarshaller(new IndexMarshaller())
-      .build();
+  /** Request: the encoded batch. Reply: the index of the leader's entry that carried it. */
+  private static final MethodDescriptor<BytesValue, UInt64Value> FORWARD =
+      MethodDescriptor.<BytesValue, UInt64Value>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName(MethodDescriptor.generateFullMethodName("strata.raft.ProposalForwarding", "Forward"))
+          .setRequestMarshaller(ProtoUtils.marshaller(BytesValue.getDefaultInstance()))
+          .setResponseMarshaller(ProtoUtils.marshaller(UInt64Value.getDefaultInstance()))
+          .build();
 
   private final GrpcServices.Customizer next;
   private final int maxMessageBytes;
@@ -77,7 +78,7 @@ final class ProposalForwarding implements GrpcServices.Customizer, AutoCloseable
     return b;
   }
 
-  private void take(byte[] batch, StreamObserver<Long> reply) {
+  private void take(BytesValue batch, StreamObserver<UInt64Value> reply) {
     Function<byte[], CompletableFuture<Long>> t = taker;
     if (t == null || !leading.getAsBoolean()) {
       reply.onError(Status.FAILED_PRECONDITION.withDescription("not the leader").asRuntimeException());
@@ -85,7 +86,7 @@ final class ProposalForwarding implements GrpcServices.Customizer, AutoCloseable
     }
     CompletableFuture<Long> taken;
     try {
-      taken = t.apply(batch);
+      taken = t.apply(batch.getValue().toByteArray());
     } catch (RuntimeException e) {
       // refused before it was queued (malformed, or the proposer is closing): nothing was proposed
       reply.onError(Status.FAILED_PRECONDITION.withDescription(e.toString()).asRuntimeException());
@@ -93,7 +94,7 @@ final class ProposalForwarding implements GrpcServices.Customizer, AutoCloseable
     }
     taken.whenComplete((index, err) -> {
       if (err == null) {
-        reply.onNext(index);
+        reply.onNext(UInt64Value.of(index));
         reply.onCompleted();
       } else {
         reply.onError(Status.UNAVAILABLE.withDescription("proposal failed: " + err).asRuntimeException());
@@ -109,10 +110,10 @@ final class ProposalForwarding implements GrpcServices.Customizer, AutoCloseable
         .maxInboundMessageSize(maxMessageBytes)
         .build());
     ClientCalls.asyncUnaryCall(channel.newCall(FORWARD, CallOptions.DEFAULT.withDeadlineAfter(timeoutNanos,
-        TimeUnit.NANOSECONDS)), batch, new StreamObserver<>() {
+        TimeUnit.NANOSECONDS)), BytesValue.of(UnsafeByteOperations.unsafeWrap(batch)), new StreamObserver<>() {
           @Override
-          public void onNext(Long index) {
-            result.complete(index);
+          public void onNext(UInt64Value index) {
+            result.complete(index.getValue());
           }
 
           @Override
@@ -155,37 +156,5 @@ final class ProposalForwarding implements GrpcServices.Customizer, AutoCloseable
   public void close() {
     channels.values().forEach(ManagedChannel::shutdownNow);
     channels.clear();
-  }
-
-  private static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  }
-
-  private static final class IndexMarshaller implements MethodDescriptor.Marshaller<Long> {
-    @Override
-    public InputStream stream(Long value) {
-      return new ByteArrayInputStream(ByteBuffer.allocate(Long.BYTES).putLong(value).array());
-    }
-
-    @Override
-    public Long parse(InputStream stream) {
-      try {
-        return ByteBuffer.wrap(stream.readNBytes(Long.BYTES)).getLong();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
   }
 }

@@ -71,10 +71,8 @@ public final class RaftNode implements AutoCloseable {
   private final ProposalForwarding forwarding;
   private final long leaderSilenceLimitNanos;
   private volatile RaftClient forwarder;
-  /** The highest log index a forwarded write waits to apply, and whether a pull round runs for it. */
-  private final AtomicLong pullWanted = new AtomicLong();
+  private final CommitIndexPull pull;
   private final AtomicLong lastReconnect = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(1));
-  private final java.util.concurrent.atomic.AtomicBoolean pulling = new java.util.concurrent.atomic.AtomicBoolean();
 
   private RaftNode(RaftServer server, RaftGroup group, RaftProperties properties, Duration timeout,
       LeaderContact contact, ProposalForwarding forwarding, Duration leaderSilenceLimit) {
@@ -90,6 +88,7 @@ public final class RaftNode implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.pull = new CommitIndexPull(this::appliedIndex, this::readIndex, retries);
   }
 
   /** Starts the member's Raft server over {@code <data-dir>/member/raft}, recovering its log if any. */
@@ -151,7 +150,7 @@ public final class RaftNode implements AutoCloseable {
     forwarding.forward(address, entry, timeout.toNanos()).whenComplete((index, err) -> {
       if (err == null) {
         result.complete(index);
-        pullCommitIndex(index);
+        pull.acknowledged(index);
       } else if (ProposalForwarding.notTaken(err)) {
         LOG.debug("leader did not take a forwarded batch, proposing it again: {}", err.toString());
         submit(Message.valueOf(ByteString.copyFrom(entry)), deadline, result);
@@ -215,48 +214,11 @@ public final class RaftNode implements AutoCloseable {
         }
       } else if (r.isSuccess()) {
         result.complete(r.getLogIndex());
-        pullCommitIndex(r.getLogIndex());
+        pull.acknowledged(r.getLogIndex());
       } else {
         result.completeExceptionally(r.getException());
       }
     });
-  }
-
-  /**
-   * The leader applied a forwarded entry, but this follower applies it (and answers its clients) only
-   * once it learns the new commit index, and Ratis' leader sends no append for a commit-index change
-   * alone: it waits for the next entry or heartbeat, up to half an election timeout (~500 ms per
-   * forwarded write, measured). A ReadIndex makes the leader heartbeat this follower at once
-   * (Ratis' {@code RaftServerImpl.readIndexAsync}), which carries the commit index.
-   */
-  private void pullCommitIndex(long index) {
-    pullWanted.accumulateAndGet(index, Math::max);
-    if (pulling.compareAndSet(false, true)) {
-      pullRound();
-    }
-  }
-
-  /**
-   * One ReadIndex round at a time serves every forwarded write acknowledged before it started: a round
-   * per write cost the leader a heartbeat broadcast per forwarded entry. Rounds repeat while a forwarded write is still unapplied; a failed round
-   * (no leader) ends the pull, and the next acknowledged write starts it again.
-   */
-  private void pullRound() {
-    if (appliedIndex() >= pullWanted.get()) {
-      pulling.set(false);
-      // a write acknowledged between the check and the reset found the pull running: take it over
-      if (appliedIndex() < pullWanted.get() && pulling.compareAndSet(false, true)) {
-        pullRound();
-      }
-      return;
-    }
-    readIndex().whenCompleteAsync((v, err) -> {
-      if (err != null) {
-        pulling.set(false); // best effort: the next heartbeat brings the commit index anyway
-      } else {
-        pullRound();
-      }
-    }, retries);
   }
 
   /**

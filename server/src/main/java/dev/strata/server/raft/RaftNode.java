@@ -4,7 +4,6 @@ import dev.strata.server.config.ClusterIdentity;
 import dev.strata.server.config.ServerConfig;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,8 +140,7 @@ public final class RaftNode implements AutoCloseable {
     CompletableFuture<Long> result = new CompletableFuture<>();
     long deadline = System.nanoTime() + timeout.toNanos();
     RaftPeerId leader = leaderIfFollower();
-    String address = leader == null ? null : division().getRaftConf().getAllPeers().stream()
-        .filter(p -> p.getId().equals(leader)).map(RaftPeer::getAddress).findFirst().orElse(null);
+    String address = leader == null ? null : addressOf(leader).orElse(null);
     if (address == null) {
       submit(Message.valueOf(ByteString.copyFrom(entry)), deadline, result);
       return result;
@@ -546,8 +544,11 @@ public final class RaftNode implements AutoCloseable {
 
   /** The Raft transport address (host:port) of a member in the current configuration. */
   public java.util.Optional<String> peerAddress(long memberId) {
-    RaftPeer p = division().getRaftConf().getPeer(RaftPeerId.valueOf(Long.toHexString(memberId)),
-        org.apache.ratis.proto.RaftProtos.RaftPeerRole.FOLLOWER,
+    return addressOf(RaftPeerId.valueOf(Long.toHexString(memberId)));
+  }
+
+  private java.util.Optional<String> addressOf(RaftPeerId id) {
+    RaftPeer p = division().getRaftConf().getPeer(id, org.apache.ratis.proto.RaftProtos.RaftPeerRole.FOLLOWER,
         org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER);
     return p == null ? java.util.Optional.empty() : java.util.Optional.of(p.getAddress());
   }

@@ -71,9 +71,11 @@ class EtcdctlWatchLockIT {
         ok(ctl.run("del", "--prefix", "k/"));
         ok(ctl.run("put", "k/a", "END"));
         ok(ctl.run("put", "k/b", "END"));
-        for (EtcdctlProcess p : List.of(prefix, prevKv, range)) {
-          t.append(p.awaitStdout(s -> s.endsWith("END\n"), "END")).append("----\n");
-        }
+        // each watch ends with the last END put on its keys: the prefix watch sees k/a's END before
+        // k/b's, so waiting for any "END" there would cut its transcript short
+        t.append(prefix.awaitStdout(s -> s.endsWith("k/b\nEND\n"), "k/b END")).append("----\n");
+        t.append(prevKv.awaitStdout(s -> s.endsWith("k/a\nEND\n"), "k/a END")).append("----\n");
+        t.append(range.awaitStdout(s -> s.endsWith("k/b\nEND\n"), "k/b END")).append("----\n");
       } catch (InterruptedException e) {
         throw new IllegalStateException(e);
       }

@@ -24,11 +24,11 @@ final class EtcdctlProcess implements AutoCloseable {
   private final Process process;
   private final StringBuilder out = new StringBuilder();
   private final StringBuilder err = new StringBuilder();
+  private final List<Thread> pumps;
 
   private EtcdctlProcess(Process process) {
     this.process = process;
-    pump(process.getInputStream(), out);
-    pump(process.getErrorStream(), err);
+    this.pumps = List.of(pump(process.getInputStream(), out), pump(process.getErrorStream(), err));
   }
 
   static EtcdctlProcess start(String endpoint, String... args) {
@@ -43,7 +43,7 @@ final class EtcdctlProcess implements AutoCloseable {
     }
   }
 
-  private void pump(InputStream in, StringBuilder into) {
+  private Thread pump(InputStream in, StringBuilder into) {
     Thread t = new Thread(() -> {
       byte[] buf = new byte[4096];
       try (in) {
@@ -62,6 +62,7 @@ final class EtcdctlProcess implements AutoCloseable {
     }, "etcdctl-output");
     t.setDaemon(true);
     t.start();
+    return t;
   }
 
   synchronized String stdout() {
@@ -90,11 +91,17 @@ final class EtcdctlProcess implements AutoCloseable {
     return out.toString();
   }
 
-  /** Waits for the process to exit on its own; returns the exit code. */
+  /**
+   * Waits for the process to exit on its own and for its output to be read to the end (the exit can
+   * be seen before the pumps read the last lines); returns the exit code.
+   */
   int awaitExit() throws InterruptedException {
     if (!process.waitFor(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
       fail("etcdctl did not exit; stdout:\n" + stdout() + "stderr:\n" + stderr());
+    }
+    for (Thread pump : pumps) {
+      pump.join(TIMEOUT_MS);
     }
     return process.exitValue();
   }

@@ -140,7 +140,8 @@ class ClusterQuorumIT {
       for (Failure f : List.of(noLeaderPut, noLeaderGet)) {
         assertThat(f.status().getCode()).as(f.toString()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(f.status().getDescription()).isEqualTo("etcdserver: no leader");
-        assertThat(f.elapsed()).isLessThan(Duration.ofSeconds(2));
+        // "at once" = not after the request timeout; the bound leaves room for a stall on a busy machine
+        assertThat(f.elapsed()).isLessThan(REQUEST_TIMEOUT.dividedBy(2));
       }
       Etcdctl.Result status = new Etcdctl(two.get(0).clientUrl()).run("endpoint", "status");
       assertThat(status.stdout()).as(status.toString()).contains("etcdserver: no leader");

@@ -38,9 +38,15 @@ class ClusterMembershipIT {
     try (LocalCluster cluster = LocalCluster.start(engines.split(","))) {
       List<Node> nodes = cluster.nodes();
 
-      // MemberList: identical members on every member, each with its name and client URL
+      // MemberList: identical members on every member, each with its name and client URL. A member
+      // lists from its own applied state (as etcd 3.4 does): another member's publish reaches it with
+      // the leader's next append, so each member is awaited until it has applied every publish
       String expected = null;
       for (Node n : nodes) {
+        await(() -> {
+          String list = ClusterTesting.memberList(n);
+          return nodes.stream().allMatch(m -> list.contains("\"name\":\"" + m.name + "\""));
+        }, Duration.ofSeconds(10));
         Etcdctl.Result r = new Etcdctl(n.clientUrl()).run("member", "list", "-w", "json");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         String members = r.stdout().substring(r.stdout().indexOf("\"members\""));
@@ -124,6 +130,9 @@ class ClusterMembershipIT {
       String remaining = null;
       for (Node n : nodes) {
         if (n.alive()) {
+          // the follower may not have applied the removal yet when the leader answered
+          await(() -> !ClusterTesting.memberList(n).contains("\"ID\":" + Long.toUnsignedString(deadId) + ","),
+              Duration.ofSeconds(10));
           String out = new Etcdctl(n.clientUrl()).run("member", "list", "-w", "json").stdout();
           String members = out.substring(out.indexOf("\"members\""));
           assertThat(all(Pattern.compile("\"ID\":(\\d+)"), members)).hasSize(2)

@@ -238,6 +238,7 @@ public final class Member implements AutoCloseable {
   public void awaitReady() throws InterruptedException {
     long started = System.nanoTime();
     while (true) {
+      long attempt = System.nanoTime();
       try {
         raft.readIndex().get(server.config().requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("raft ready: leader={} term={} waitedMs={}", Long.toHexString(raft.leaderId()),
@@ -245,6 +246,12 @@ public final class Member implements AutoCloseable {
         return;
       } catch (ExecutionException | TimeoutException e) {
         LOG.warn("waiting for a raft leader: error=\"{}\"", RaftErrors.unwrap(e).toString());
+        // a refusal that comes at once (e.g. a snapshot install in progress) must not turn this into a
+        // busy loop that floods the log: retry at most every 200 ms
+        long pause = TimeUnit.MILLISECONDS.toNanos(200) - (System.nanoTime() - attempt);
+        if (pause > 0) {
+          TimeUnit.NANOSECONDS.sleep(pause);
+        }
       }
     }
   }

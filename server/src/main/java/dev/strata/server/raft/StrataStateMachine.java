@@ -179,10 +179,8 @@ final class StrataStateMachine extends BaseStateMachine {
       TermIndex firstTermIndexInLog) {
     // Ratis notifies every bootstrapping peer (a member being added) once, whenever the leader has a
     // snapshot, even if its log still holds everything the peer needs. Answering null ("no snapshot")
-    // makes the leader mark the attempt and catch the peer up from the log. That works only if the
-    // leader still holds our last applied entry too: appending applied+1 needs its term as "previous".
-    // When the leader's log starts right after it, Ratis (3.3) notifies again and again until we install.
-    if (firstTermIndexInLog.getIndex() <= applier.appliedIndex()) {
+    // makes the leader mark the attempt and catch the peer up from the log.
+    if (firstTermIndexInLog.getIndex() <= applier.appliedIndex() + 1) {
       LOG.info("leader offers a snapshot but its log reaches back far enough: leaderFirstLogIndex={} appliedIndex={}",
           firstTermIndexInLog.getIndex(), applier.appliedIndex());
       return CompletableFuture.completedFuture(null);

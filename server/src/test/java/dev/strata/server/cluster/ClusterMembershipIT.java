@@ -6,6 +6,7 @@ import static dev.strata.server.cluster.ClusterTesting.LEADER;
 import static dev.strata.server.cluster.ClusterTesting.MEMBER_ID;
 import static dev.strata.server.cluster.ClusterTesting.first;
 import static dev.strata.server.cluster.ClusterTesting.memberId;
+import static dev.strata.server.cluster.ClusterTesting.memberList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.server.cluster.LocalCluster.Node;
@@ -44,7 +45,7 @@ class ClusterMembershipIT {
       String expected = null;
       for (Node n : nodes) {
         await(() -> {
-          String list = ClusterTesting.memberList(n);
+          String list = memberList(n);
           return nodes.stream().allMatch(m -> list.contains("\"name\":\"" + m.name + "\""));
         }, Duration.ofSeconds(10));
         Etcdctl.Result r = new Etcdctl(n.clientUrl()).run("member", "list", "-w", "json");
@@ -131,7 +132,7 @@ class ClusterMembershipIT {
       for (Node n : nodes) {
         if (n.alive()) {
           // the follower may not have applied the removal yet when the leader answered
-          await(() -> !ClusterTesting.memberList(n).contains("\"ID\":" + Long.toUnsignedString(deadId) + ","),
+          await(() -> !memberList(n).contains("\"ID\":" + Long.toUnsignedString(deadId) + ","),
               Duration.ofSeconds(10));
           String out = new Etcdctl(n.clientUrl()).run("member", "list", "-w", "json").stdout();
           String members = out.substring(out.indexOf("\"members\""));
